@@ -1,0 +1,70 @@
+"""Typed settings for the whole product, read from ASSISTANT_* environment variables on demand."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "assistant"
+
+
+def force_offline() -> None:
+    """No model hub is reachable: make every Hugging Face library fail fast instead of trying."""
+    for key in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
+        os.environ[key] = "1"
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+class Settings(BaseSettings):
+    """Everything a user may configure. Env prefix ASSISTANT_, e.g. ASSISTANT_STORE_DIR."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore")
+
+    # corpus and store
+    seeds_dir: Path = PROJECT_ROOT / "seeds"
+    store_dir: Path = PROJECT_ROOT / "vectorstore"
+    collection: str = "articles"
+    chunk_size: int = 300
+    chunk_overlap: int = 40
+
+    # models
+    model_cache: Path = Field(default_factory=lambda: _default_cache() / "models")
+    embedder: str = ""  # empty: the bundled multilingual-e5-small; else any sentence-transformers name or path
+    embed_batch_size: int = 32
+    llm_path: Path | None = None  # a GGUF file; empty: the bundled Qwen2.5-Coder-1.5B-Instruct
+    n_ctx: int = 4096
+    n_threads: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1))
+    max_tokens: int = 256
+    temperature: float = 0.0
+
+    # retrieval and answering
+    top_k: int = 5
+    max_question_chars: int = 2000
+
+    # scale-out: Chroma server and OpenAI-compatible LLM endpoint
+    chroma_url: str = ""
+    chroma_token: str = ""
+    chroma_tenant: str = "default_tenant"
+    chroma_database: str = "default_database"
+    llm_base_url: str = ""
+    llm_model: str = "local"
+    llm_api_key: str = "none"
+    llm_timeout: float = 120.0
+
+    @property
+    def gguf_path(self) -> Path:
+        return self.llm_path or (self.model_cache / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf")
+
+    @property
+    def bundled_embedder_dir(self) -> Path:
+        return self.model_cache / "multilingual-e5-small-st"

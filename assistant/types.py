@@ -1,0 +1,67 @@
+"""The product's vocabulary as frozen dataclasses: article, chunk, passage, citation, answer."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Article:
+    """One cleaned article (a seed file) with the metadata read from it."""
+
+    source: str  # file name, e.g. 000_a8e4c96704b3803b.txt
+    text: str  # cleaned text; chunk offsets point into it
+    title: str = ""
+    published: str = ""  # ISO date of publication, "" when unknown
+    event_dates: tuple[str, ...] = ()  # ISO dates of the event(s)
+    place: str = ""
+    outlet: str = ""
+    lang: str = ""  # zh-Hans, zh-Hant, ja, en, ...
+    raw_chars: int = 0
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A stored piece of an article; start/end are offsets into Article.text."""
+
+    chunk_id: str
+    source: str
+    text: str
+    start: int
+    end: int
+    title: str = ""
+    metadata: dict = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with its score."""
+
+    chunk_id: str
+    source: str
+    title: str
+    text: str
+    score: float
+    start: int = 0
+    end: int = 0
+    metadata: dict = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Citation:
+    marker: int
+    source: str
+    title: str
+    snippet: str
+    chunk_id: str
+    start: int = 0
+    end: int = 0
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str
+    citations: tuple[Citation, ...] = ()
+    passages: tuple[Passage, ...] = ()
+    refused: bool = False
+    lang: str = ""
