@@ -1,0 +1,55 @@
+# Two commands for a new user: `make serve` and `make test`. Everything else is set-up they call.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+# llama-cpp-python is source-only on PyPI: build its wheel once into a cache outside the repo.
+WHEELS ?= $(HOME)/.cache/assistant/wheels
+LLAMA_VERSION := 0.3.36
+TORCH_WHEELS := $(wildcard /opt/wheels)
+FIND_LINKS := --find-links $(WHEELS) $(if $(TORCH_WHEELS),--find-links /opt/wheels)
+STAMP := $(VENV)/.installed
+
+.PHONY: install models ingest serve test test-fast bench-retrieval bench-answers browser clean-store
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --disable-pip-version-check -q $(FIND_LINKS) torch==2.13.0
+	@ls $(WHEELS)/llama_cpp_python-$(LLAMA_VERSION)-*.whl >/dev/null 2>&1 || { \
+	  echo "Building llama-cpp-python $(LLAMA_VERSION) from source (once, ~5 min)"; \
+	  mkdir -p $(WHEELS) && CMAKE_ARGS="-DGGML_NATIVE=OFF" $(PIP) wheel --disable-pip-version-check -q \
+	    --no-deps -w $(WHEELS) llama-cpp-python==$(LLAMA_VERSION); }
+	$(PIP) install --disable-pip-version-check -q $(FIND_LINKS) "llama-cpp-python[server]==$(LLAMA_VERSION)" -r requirements.lock
+	$(PIP) install --disable-pip-version-check -q --no-deps -e .
+	touch $(STAMP)
+
+models: install
+	$(VENV)/bin/assistant models
+
+ingest: install
+	$(VENV)/bin/assistant ingest
+
+serve: install
+	$(VENV)/bin/assistant serve
+
+browser:
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: install browser
+	$(VENV)/bin/assistant models --prepare
+	$(PY) -m pytest -q
+
+test-fast: install
+	$(PY) -m pytest -q -m "not slow and not browser"
+
+bench-retrieval: install
+	$(VENV)/bin/assistant bench retrieval --passages ../shared/bench/cmrc2018_dev/passages.jsonl --questions ../shared/bench/cmrc2018_dev/questions.jsonl --limit 500
+
+bench-answers: install
+	$(VENV)/bin/assistant bench answers
+
+clean-store:
+	rm -rf vectorstore/*/ vectorstore/*.sqlite3

@@ -1,0 +1,82 @@
+"""Benchmarks that print figures: retrieval on public QA sets (same pipeline, temporary store)."""
+from __future__ import annotations
+
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from .config import Settings
+from .types import Article
+
+
+def read_jsonl(path: Path, limit: int = 0) -> list[dict]:
+    rows = []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                rows.append(json.loads(line))
+                if limit and len(rows) >= limit:
+                    break
+    return rows
+
+
+def passages_as_articles(rows: list[dict]) -> list[Article]:
+    """Public-set passages are already clean text: they skip web cleaning, not chunking or embedding."""
+    return [Article(source=r["id"], text=r["text"], title=r.get("title", ""), lang=r.get("lang", ""),
+                    raw_chars=len(r["text"])) for r in rows]
+
+
+def percentile(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))] if values else float("nan")
+
+
+def index_articles(assistant, articles: list[Article]) -> float:
+    """Chunk, embed and store the articles; returns chunks per second."""
+    from .chunking import chunk_article
+    from .ingest import _embed_and_upsert
+
+    s = assistant.settings
+    chunks = [c for a in articles for c in chunk_article(a, s.chunk_size, s.chunk_overlap)]
+    t0 = time.perf_counter()
+    _embed_and_upsert(s, assistant.store, chunks, progress=True)
+    rate = len(chunks) / max(1e-9, time.perf_counter() - t0)
+    assistant.retriever.refresh(force=True)
+    return rate
+
+
+def rank_of(gold: str, passages, k: int) -> int | None:
+    seen: list[str] = []
+    for p in passages:
+        if p.source not in seen:
+            seen.append(p.source)
+    return seen.index(gold) + 1 if gold in seen[:k] else None
+
+
+def bench_retrieval(passages_path: Path, questions_path: Path, limit: int = 500, k: int = 10,
+                    settings: Settings | None = None, mode: str = "hybrid") -> dict:
+    from .api import Assistant
+
+    base = settings or Settings()
+    rows = read_jsonl(passages_path)
+    questions = read_jsonl(questions_path, limit)
+    with tempfile.TemporaryDirectory(prefix="assistant-bench-") as tmp:
+        s = base.model_copy(update={"store_dir": Path(tmp), "chroma_url": "", "collection": "bench"})
+        assistant = Assistant(s)
+        rate = index_articles(assistant, passages_as_articles(rows))
+        ranks, times = [], []
+        for q in questions:
+            t0 = time.perf_counter()
+            # chunks, not articles, come back: ask for more so k distinct passages remain
+            hits = assistant.retriever.search(q["question"], k=3 * k, mode=mode)
+            times.append((time.perf_counter() - t0) * 1000)
+            ranks.append(rank_of(q["passage_id"], hits, k))
+    n = len(ranks)
+    return {"hit@1": round(sum(r == 1 for r in ranks) / n, 4),
+            "hit@5": round(sum(r is not None and r <= 5 for r in ranks) / n, 4),
+            "mrr@10": round(sum(1 / r for r in ranks if r is not None and r <= 10) / n, 4),
+            "questions": n, "passages": len(rows), "index_chunks_per_s": round(rate, 2),
+            "p50_ms": round(statistics.median(times), 2), "p95_ms": round(percentile(times, 0.95), 2),
+            "mode": mode}

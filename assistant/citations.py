@@ -1,0 +1,131 @@
+"""Citations checked in code: every [n] must point at a snippet that supports its sentence."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from .lexical import fold
+from .types import Citation
+
+_MARKER = re.compile(r"\s*[\[【［]\s*(\d{1,3})\s*[\]】］]")
+# a sentence ends at CJK/ASCII end punctuation (not a decimal point), plus any markers that follow
+_SENTENCE = re.compile(r".*?(?:[。！？!?；]|\.(?!\d)(?=\s|$)|$)(?:\s*[\[【［]\s*\d{1,3}\s*[\]】］])*", re.S)
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]+")
+_WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+LEXICAL_MIN = 0.34  # share of the sentence's bigrams/words found in the snippet
+EMBED_MIN = 0.82  # e5 cosine (query/passage prompts) for cross-lingual support
+STOP = {"the", "a", "an", "of", "in", "on", "at", "and", "to", "was", "is", "were", "by", "for", "with", "as",
+        "which", "what", "who", "that", "this", "it", "its", "from", "be", "are", "has", "had", "have"}
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """A numbered piece of evidence shown to the model."""
+
+    marker: int
+    chunk_id: str
+    source: str
+    title: str
+    text: str
+    start: int = 0
+    end: int = 0
+
+
+def units(text: str) -> set[str]:
+    """Script-folded CJK character bigrams (and single characters) plus Latin words and numbers."""
+    folded = fold(text)
+    out: set[str] = set()
+    for run in _CJK.findall(folded):
+        out.update(run[i:i + 2] for i in range(max(1, len(run) - 1)))
+    out.update(w for w in _WORD.findall(folded) if w not in STOP)
+    return out
+
+
+def lexical_support(sentence: str, snippet: str) -> float:
+    sent = units(sentence)
+    if not sent:
+        return 0.0
+    shared = len(sent & units(snippet))
+    return shared / len(sent) if shared >= min(2, len(sent)) else 0.0  # one shared number is no support
+
+
+def numbers_ok(sentence: str, snippet: str) -> bool:
+    """A number the sentence states must stand in the snippet (script-folded, separators removed)."""
+    snip = fold(snippet).replace(",", "")
+    return all(n in snip for n in _NUMBER.findall(fold(sentence).replace(",", "")) if len(n) > 1)
+
+
+def split_sentences(text: str) -> list[str]:
+    return [s for s in _SENTENCE.findall(text) if s.strip()]
+
+
+class CitationChecker:
+    """Scores support lexically and, when an embedder is given, by embedding similarity."""
+
+    def __init__(self, embed_pairs: Callable[[list[str], list[str]], list[list[float]]] | None = None):
+        self.embed_pairs = embed_pairs  # (sentences, snippets) -> cosine matrix
+
+    def support_matrix(self, sentences: list[str], snippets: Sequence[Snippet]) -> list[list[float]]:
+        lex = [[lexical_support(s, sn.text) if numbers_ok(s, sn.text) else 0.0 for sn in snippets]
+               for s in sentences]
+        if self.embed_pairs is None or not sentences or not snippets:
+            return lex
+        cos = self.embed_pairs(sentences, [sn.text for sn in snippets])
+        return [[max(lex[i][j], _scaled(cos[i][j]) if numbers_ok(sentences[i], snippets[j].text) else 0.0)
+                 for j in range(len(snippets))] for i in range(len(sentences))]
+
+    def check(self, text: str, snippets: Sequence[Snippet]) -> tuple[str, tuple[Citation, ...]]:
+        """Drop unsupported markers, add one where a sentence is clearly supported, renumber 1..n."""
+        by_marker = {s.marker: s for s in snippets}
+        sentences = split_sentences(text)
+        bare = [_MARKER.sub("", s).rstrip() for s in sentences]
+        scores = self.support_matrix(bare, list(snippets))
+        chosen: list[list[int]] = []
+        for i, sent in enumerate(sentences):
+            cited = [int(m) for m in _MARKER.findall(sent)]
+            ok = [m for m in dict.fromkeys(cited)
+                  if m in by_marker and scores[i][snippets.index(by_marker[m])] >= LEXICAL_MIN]
+            if not ok and snippets and _has_content(bare[i]):
+                best = max(range(len(snippets)), key=lambda j: scores[i][j])
+                if scores[i][best] >= LEXICAL_MIN:
+                    ok = [snippets[best].marker]
+            chosen.append(ok)
+        return _render(bare, chosen, by_marker)
+
+
+def _scaled(cos: float) -> float:
+    """Map an e5 cosine onto the lexical scale: EMBED_MIN lands exactly on LEXICAL_MIN."""
+    return max(0.0, min(1.0, LEXICAL_MIN + (cos - EMBED_MIN) * 4))
+
+
+def _has_content(sentence: str) -> bool:
+    return len(units(sentence)) >= 2
+
+
+def _render(sentences: list[str], chosen: list[list[int]], by_marker: dict[int, Snippet]):
+    renumber: dict[int, int] = {}
+    out = []
+    for sent, markers in zip(sentences, chosen):
+        for m in markers:
+            renumber.setdefault(m, len(renumber) + 1)
+        tail = "".join(f"[{renumber[m]}]" for m in markers)
+        out.append(_attach(sent, tail))
+    citations = tuple(Citation(marker=new, source=by_marker[old].source, title=by_marker[old].title,
+                               snippet=by_marker[old].text, chunk_id=by_marker[old].chunk_id,
+                               start=by_marker[old].start, end=by_marker[old].end)
+                      for old, new in renumber.items())
+    return "".join(out).strip(), citations
+
+
+def _attach(sentence: str, tail: str) -> str:
+    """Put markers before the closing punctuation of CJK sentences, after it for others."""
+    if not tail or not sentence.strip():
+        return sentence
+    if sentence and sentence[-1] in "。！？；":
+        return sentence[:-1] + tail + sentence[-1]
+    if sentence and sentence[-1] in ".!?":
+        return f"{sentence[:-1]} {tail}{sentence[-1]}"
+    return f"{sentence} {tail}" if sentence[-1:].isascii() else sentence + tail

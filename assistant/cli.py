@@ -1,0 +1,140 @@
+"""The `assistant` command: ingest | search | ask | models | serve | bench — each delegates to the library."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from .config import Settings, force_offline
+from .errors import AssistantError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks that print figures.")
+app.add_typer(bench_app, name="bench")
+
+
+def _fail(exc: Exception) -> None:
+    typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=2)
+
+
+def _print_json(obj) -> None:
+    typer.echo(json.dumps(obj, ensure_ascii=False, indent=1))
+
+
+def _assistant():
+    force_offline()
+    from .api import Assistant
+
+    return Assistant(Settings())
+
+
+@app.command()
+def ingest(paths: List[Path] = typer.Argument(None, help="Articles or folders (default: seeds/)."),
+           json_out: bool = typer.Option(False, "--json"),
+           prune: Optional[bool] = typer.Option(None, help="Remove articles no longer present (default: for folders)."),
+           rebuild: bool = typer.Option(False, help="Drop the collection first (e.g. after changing the embedder).")):
+    """Clean, chunk and embed articles into the store; only changes are written."""
+    try:
+        for p in paths or []:
+            if not p.exists():
+                raise AssistantError(f"{p} does not exist. Name article files (.txt, .md, .html) or folders.")
+        if rebuild:
+            from .store import drop_collection
+
+            drop_collection(Settings())
+        report = _assistant().ingest(paths or None, prune=prune, progress=not json_out)
+    except AssistantError as exc:
+        _fail(exc)
+    for w in report.warnings:
+        typer.secho(f"warning: {w}", fg=typer.colors.YELLOW, err=True)
+    if json_out:
+        _print_json(report.as_dict())
+    else:
+        typer.echo(f"{report.articles} articles: {report.chunks_added} chunks added, {report.chunks_removed} removed, "
+                   f"{report.chunks_unchanged} unchanged in {report.seconds:.1f} s")
+
+
+@app.command()
+def search(query: str, k: int = typer.Option(5, "--k"), json_out: bool = typer.Option(False, "--json"),
+           source: Optional[str] = None, lang: Optional[str] = None,
+           date_from: Optional[str] = None, date_to: Optional[str] = None):
+    """Hybrid search over the stored chunks."""
+    try:
+        passages = _assistant().search(query, k=k, source=source, lang=lang, date_from=date_from, date_to=date_to)
+    except AssistantError as exc:
+        _fail(exc)
+    if json_out:
+        _print_json([{"source": p.source, "title": p.title, "text": p.text, "score": p.score,
+                      "chunk_id": p.chunk_id, "start": p.start, "end": p.end} for p in passages])
+        return
+    for i, p in enumerate(passages, 1):
+        typer.echo(f"{i}. [{p.score:.4f}] {p.source} «{p.title}» {p.start}-{p.end}\n   {p.text[:160]}")
+
+
+@app.command()
+def ask(question: str, json_out: bool = typer.Option(False, "--json")):
+    """Answer a question from the articles, streamed, with its sources."""
+    from .types import Answer
+
+    try:
+        result = None
+        for item in _assistant().stream_answer(question):
+            if isinstance(item, Answer):
+                result = item
+            elif not json_out:
+                typer.echo(item, nl=False)
+    except AssistantError as exc:
+        _fail(exc)
+    if json_out:
+        _print_json({"text": result.text, "citations": [
+            {"marker": c.marker, "source": c.source, "title": c.title, "snippet": c.snippet} for c in result.citations]})
+        return
+    typer.echo("\n\n" + result.text)
+    for c in result.citations:
+        typer.echo(f"  [{c.marker}] {c.source} «{c.title}» {c.snippet[:120]}")
+
+
+@app.command()
+def models(json_out: bool = typer.Option(False, "--json"),
+           prepare: bool = typer.Option(False, help="Build missing models; skip the load-time check."),
+           verify: bool = typer.Option(False, help="Re-hash the LLM file in full.")):
+    """Report each model: path, size, checksum state, load time."""
+    force_offline()
+    from .models import ensure_embedder, ensure_llm, model_report
+
+    settings = Settings()
+    try:
+        if prepare:
+            ensure_embedder(settings)
+            ensure_llm(settings, progress=not json_out)
+        report = model_report(settings, load=not prepare, verify=verify)
+    except AssistantError as exc:
+        _fail(exc)
+    if json_out:
+        _print_json(report)
+        return
+    for name, info in report.items():
+        typer.echo(f"{name}: " + ", ".join(f"{k}={v}" for k, v in info.items()))
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 7860, no_ingest: bool = typer.Option(False, "--no-ingest")):
+    """Start the web chat UI (bound to 127.0.0.1 unless told otherwise)."""
+    from .ui import launch
+
+    try:
+        launch(_assistant(), host=host, port=port, ingest=not no_ingest)
+    except AssistantError as exc:
+        _fail(exc)
+
+
+def main() -> None:  # python -m assistant
+    app(prog_name="assistant")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

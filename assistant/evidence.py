@@ -1,0 +1,127 @@
+"""Pick the few sentences that support an answer, so prompts stay short on a 2-core machine."""
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from .citations import Snippet, units
+from .types import Passage
+
+_SENT = re.compile(r"[^。！？!?；;\n]*(?:[。！？!?；;]+[”」』’）)]*|\n|$)")
+
+# cross-article questions: they need every article considered, not the top chunks
+_CROSS = re.compile(
+    r"\b(which|what|list|all|each|every|how many)\b[^?]*\b(events|articles|meetings|conferences|exchanges|"
+    r"visits|delegations|cities|places)\b|\b(each|every) (event|article)|\blist (the|all)\b"
+    r"|哪些(活动|活動|会议|會議|会|會|文章|事件|城市|地方)|各(个|個)?(活动|活動|会议|會議|文章)|每(个|個|场|場)(活动|活動|会议|會議)"
+    r"|所有(活动|活動|会议|會議|文章)|列出|分别|分別|どの(イベント|会議|記事|大会)|それぞれ|すべての|全ての|一覧",
+    re.I)
+
+
+def is_cross_article(question: str) -> bool:
+    return bool(_CROSS.search(question))
+
+
+@dataclass(frozen=True)
+class Sentence:
+    passage: Passage
+    text: str
+    start: int  # offset in the article
+    end: int
+
+
+def sentences_of(passage: Passage) -> list[Sentence]:
+    out = []
+    for m in _SENT.finditer(passage.text):
+        text = m.group().strip()
+        if len(text) >= 4:
+            lead = len(m.group()) - len(m.group().lstrip())
+            start = passage.start + m.start() + lead
+            out.append(Sentence(passage, text, start, start + len(text)))
+    return out
+
+
+class SentenceScorer:
+    """Scores sentences against a question by e5 similarity (cached per sentence) and word overlap."""
+
+    def __init__(self, embeddings, max_cache: int = 50_000):
+        self.embeddings = embeddings
+        self._cache: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+        self._max = max_cache
+
+    def vectors(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if missing:
+            vecs = self.embeddings.embed_documents(missing)
+            with self._lock:
+                if len(self._cache) + len(missing) > self._max:
+                    self._cache.clear()
+                self._cache.update(zip(missing, (np.asarray(v, dtype=np.float32) for v in vecs)))
+        with self._lock:
+            return np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, 1))
+
+    def scores(self, question: str, qvec: Sequence[float], sentences: list[Sentence]) -> np.ndarray:
+        if not sentences:
+            return np.zeros(0)
+        cos = self.vectors([s.text for s in sentences]) @ np.asarray(qvec, dtype=np.float32)
+        q_units = units(question)
+        lex = np.array([len(q_units & units(s.text)) / max(1, len(q_units)) for s in sentences])
+        return cos + 0.5 * lex
+
+
+def select_snippets(question: str, qvec, passages: Sequence[Passage], scorer: SentenceScorer,
+                    budget_chars: int = 260, max_sentences: int = 4) -> list[Snippet]:
+    """The best sentences within a character budget, merged per chunk, in article order."""
+    sents = [s for p in passages for s in sentences_of(p)]
+    if not sents:
+        return []
+    rank_prior = {p.chunk_id: 0.02 * (len(passages) - i) for i, p in enumerate(passages)}
+    scores = scorer.scores(question, qvec, sents) + np.array([rank_prior[s.passage.chunk_id] for s in sents])
+    picked, used = [], 0
+    for i in np.argsort(-scores):
+        s = sents[i]
+        if any(p.start <= s.start < p.end or s.start <= p.start < s.end for p in picked):
+            continue  # the same sentence again from an overlapping chunk
+        if picked and used + len(s.text) > budget_chars:
+            continue
+        picked.append(s)
+        used += len(s.text)
+        if len(picked) >= max_sentences or used >= budget_chars:
+            break
+    return _merge(picked)
+
+
+def _merge(picked: list[Sentence]) -> list[Snippet]:
+    """One snippet per chunk: its chosen sentences joined in article order."""
+    groups: dict[str, list[Sentence]] = {}
+    for s in picked:
+        groups.setdefault(s.passage.chunk_id, []).append(s)
+    snippets = []
+    for n, (cid, group) in enumerate(groups.items(), start=1):
+        group.sort(key=lambda s: s.start)
+        p = group[0].passage
+        snippets.append(Snippet(n, cid, p.source, p.title, "".join(s.text for s in group),
+                                group[0].start, group[-1].end))
+    return snippets
+
+
+def catalogue_snippets(question: str, qvec, per_article: dict[str, list[Passage]], catalogue: dict[str, str],
+                       scorer: SentenceScorer, sentence_chars: int = 90) -> list[Snippet]:
+    """For a question across articles: each article's catalogue line plus its best sentence."""
+    snippets = []
+    for n, (source, line) in enumerate(sorted(catalogue.items()), start=1):
+        passages = per_article.get(source, [])
+        sents = [s for p in passages for s in sentences_of(p)]
+        text, cid, title, start, end = line, "", "", 0, 0
+        if sents:
+            best = sents[int(np.argmax(scorer.scores(question, qvec, sents)))]
+            text = f"{line} — {best.text[:sentence_chars]}"
+            cid, title, start, end = best.passage.chunk_id, best.passage.title, best.start, best.end
+        snippets.append(Snippet(n, cid, source, title, text, start, end))
+    return snippets

@@ -1,0 +1,67 @@
+"""Which language and script a text is in, and conversion between Chinese scripts (OpenCC)."""
+from __future__ import annotations
+
+import functools
+import re
+import threading
+
+_KANA = re.compile(r"[\u3040-\u309f\u30a0-\u30ff]")
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile(r"[A-Za-z]")
+_LOCK = threading.Lock()
+
+LANG_NAMES = {
+    "en": "English",
+    "zh-Hans": "Simplified Chinese (简体中文)",
+    "zh-Hant": "Traditional Chinese (繁體中文)",
+    "ja": "Japanese (日本語)",
+}
+
+
+@functools.lru_cache(maxsize=None)
+def _converter(config: str):
+    from opencc import OpenCC
+
+    return OpenCC(config)
+
+
+def convert(text: str, config: str) -> str:
+    """OpenCC conversion ('t2s', 's2t', 's2tw', ...); the converter is shared, so guard it."""
+    with _LOCK:
+        return _converter(config).convert(text)
+
+
+def to_simplified(text: str) -> str:
+    return convert(text, "t2s")
+
+
+def to_traditional(text: str) -> str:
+    return convert(text, "s2t")
+
+
+def detect_lang(text: str, default: str = "en") -> str:
+    """en, ja, zh-Hans or zh-Hant, by script: kana means Japanese; Han characters decide the Chinese script."""
+    kana = len(_KANA.findall(text))
+    han = _HAN.findall(text)
+    if kana and kana * 10 >= len(han):  # a few kana amid much Chinese are quotes, not Japanese
+        return "ja"
+    if not han:
+        return "en" if _LATIN.search(text) else default
+    chars = "".join(han)
+    simp, trad = to_simplified(chars), to_traditional(chars)
+    n_trad_only = sum(a != b for a, b in zip(chars, simp))  # characters that change to Simplified
+    n_simp_only = sum(a != b for a, b in zip(chars, trad))
+    if n_trad_only > n_simp_only:
+        return "zh-Hant"
+    if n_simp_only == 0 and n_trad_only == 0 and kana:
+        return "ja"
+    return "zh-Hans"
+
+
+def match_script(text: str, lang: str) -> str:
+    """Make Chinese output use the question's script (a small model drifts between them)."""
+    if lang == "zh-Hant":
+        return to_traditional(text)
+    if lang == "zh-Hans":
+        return to_simplified(text)
+    return text

@@ -1,0 +1,87 @@
+"""The one switch between the bundled llama.cpp model and any OpenAI-compatible endpoint."""
+from __future__ import annotations
+
+import contextlib
+import threading
+import warnings
+from typing import Iterator
+
+from .config import Settings
+from .errors import LLMError, ModelError
+
+_LOCAL: dict[tuple, object] = {}
+_LOCAL_LOCKS: dict[tuple, threading.Lock] = {}
+_REGISTRY_LOCK = threading.Lock()
+
+
+def _local_key(settings: Settings) -> tuple:
+    return (str(settings.gguf_path), settings.n_ctx, settings.n_threads)
+
+
+def build_chat_model(settings: Settings):
+    """A LangChain chat model: ChatOpenAI when ASSISTANT_LLM_BASE_URL is set, else local ChatLlamaCpp."""
+    if settings.llm_base_url:
+        from langchain_openai import ChatOpenAI
+
+        return ChatOpenAI(base_url=settings.llm_base_url, model=settings.llm_model, api_key=settings.llm_api_key,
+                          temperature=settings.temperature, max_tokens=settings.max_tokens,
+                          timeout=settings.llm_timeout, max_retries=1, streaming=True)
+    key = _local_key(settings)
+    with _REGISTRY_LOCK:
+        if key not in _LOCAL:
+            _LOCAL[key] = _load_local(settings)
+            _LOCAL_LOCKS[key] = threading.Lock()
+        return _LOCAL[key]
+
+
+def _load_local(settings: Settings):
+    from .models import ensure_llm
+
+    path = ensure_llm(settings, progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # langchain-community's sunset notice
+        from langchain_community.chat_models import ChatLlamaCpp
+    try:
+        return ChatLlamaCpp(model_path=str(path), n_ctx=settings.n_ctx, n_threads=settings.n_threads,
+                            n_batch=512, max_tokens=settings.max_tokens, temperature=settings.temperature,
+                            top_p=1.0, repeat_penalty=1.05, seed=0, verbose=False, streaming=True)
+    except Exception as exc:
+        raise ModelError(f"The language model at {path} could not be loaded ({exc}). "
+                         "Run `assistant models --prepare` to rebuild it, or set ASSISTANT_LLM_PATH "
+                         "to a working GGUF file.") from exc
+
+
+def model_lock(settings: Settings):
+    """llama.cpp's context is not thread-safe: one generation at a time per local model."""
+    if settings.llm_base_url:
+        return contextlib.nullcontext()
+    build_chat_model(settings)
+    return _LOCAL_LOCKS[_local_key(settings)]
+
+
+def translate_error(exc: Exception, settings: Settings) -> Exception:
+    """Endpoint failures become LLMError with what to do; everything else passes through."""
+    if isinstance(exc, (LLMError, ModelError)):
+        return exc
+    name = type(exc).__name__
+    if settings.llm_base_url and ("Timeout" in name or "Connection" in name or "APIStatus" in name
+                                  or "APIError" in name or "NotFound" in name or "Authentication" in name):
+        what = "did not answer in time" if "Timeout" in name else f"failed ({name}: {exc})"
+        return LLMError(f"The LLM endpoint {settings.llm_base_url} {what}. Check that the server is up "
+                        "and ASSISTANT_LLM_BASE_URL / ASSISTANT_LLM_MODEL are right, or unset "
+                        "ASSISTANT_LLM_BASE_URL to use the bundled local model.")
+    return exc
+
+
+def stream_text(model, messages, settings: Settings, lock) -> Iterator[str]:
+    """Stream the model's text for LangChain messages, holding the model's lock throughout."""
+    with lock:
+        try:
+            for chunk in model.stream(messages):
+                if chunk.content:
+                    yield str(chunk.content)
+        except Exception as exc:
+            err = translate_error(exc, settings)
+            if err is exc:
+                raise
+            raise err from exc

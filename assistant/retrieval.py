@@ -1,0 +1,166 @@
+"""Hybrid search: dense e5 vectors from Chroma plus BM25 over script-folded CJK tokens, fused."""
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import Settings
+from .lexical import KeywordIndex
+from .types import Passage
+
+RRF_K = 60
+DENSE_POOL = 30
+
+
+@dataclass(frozen=True)
+class Filters:
+    source: str | None = None
+    lang: str | None = None
+    date_from: str | None = None  # ISO date, inclusive; matches the event date, else the publish date
+    date_to: str | None = None
+
+    def where(self) -> dict | None:
+        clauses = []
+        if self.source:
+            clauses.append({"source": self.source})
+        if self.lang:
+            clauses.append({"lang": self.lang})
+        if self.date_from:
+            clauses.append({"date_ymd": {"$gte": _ymd(self.date_from)}})
+        if self.date_to:
+            clauses.append({"date_ymd": {"$lte": _ymd(self.date_to)}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def accepts(self, meta: dict) -> bool:
+        d = int(meta.get("date_ymd", 0) or 0)
+        return ((not self.source or meta.get("source") == self.source)
+                and (not self.lang or meta.get("lang") == self.lang)
+                and (not self.date_from or d >= _ymd(self.date_from))
+                and (not self.date_to or d <= _ymd(self.date_to)))
+
+
+def _ymd(iso: str) -> int:
+    digits = "".join(ch for ch in str(iso) if ch.isdigit())
+    return int((digits + "0101")[:8]) if len(digits) >= 4 else 0
+
+
+def keyword_text(text: str, meta: dict) -> str:
+    """Titles are indexed with the text: some answers stand only in the title."""
+    return f"{meta.get('title', '')}\n{text}"
+
+
+class Retriever:
+    """Keeps the keyword index in step with the store's generation; never rebuilds it per query."""
+
+    def __init__(self, settings: Settings, store, embeddings):
+        self.settings = settings
+        self.store = store
+        self.embeddings = embeddings
+        self._lock = threading.Lock()
+        self._index: KeywordIndex | None = None
+        self._meta: dict[str, dict] = {}
+        self._generation = None
+        self._checked = 0.0
+
+    @property
+    def index_dir(self) -> Path:
+        if not self.settings.chroma_url:
+            return self.settings.store_dir / "keyword" / self.settings.collection
+        key = hashlib.sha256(f"{self.settings.chroma_url}|{self.settings.chroma_tenant}|"
+                             f"{self.settings.chroma_database}|{self.settings.collection}".encode()).hexdigest()[:16]
+        return self.settings.model_cache.parent / "keyword" / key
+
+    def refresh(self, force: bool = False) -> None:
+        """Rebuild the keyword side from the store (after an ingest, or when it is stale)."""
+        with self._lock:
+            gen = self.store.generation()
+            if not force and self._index is not None and gen == self._generation:
+                return
+            if not force and gen != "dirty":
+                loaded = KeywordIndex.load(self.index_dir) if (self.index_dir / "fingerprint").exists() else None
+                if loaded is not None and loaded.fingerprint == gen:
+                    self._index, self._meta, self._generation = loaded, loaded.metadata, gen
+                    return
+            chunks = list(self.store.iter_all())
+            meta = {c.chunk_id: {**c.metadata, "_text": c.text} for c in chunks}
+            index = KeywordIndex.build([c.chunk_id for c in chunks],
+                                       [keyword_text(c.text, c.metadata) for c in chunks], metadata=meta)
+            self._index, self._meta, self._generation = index, meta, gen
+
+    def save_index(self, generation: str) -> None:
+        with self._lock:
+            if self._index is not None:
+                self._index.fingerprint = generation
+                self._index.save(self.index_dir)
+                self._generation = generation
+
+    def _ensure_fresh(self) -> None:
+        now = time.monotonic()
+        if self._index is None or now - self._checked > 2.0:  # a cheap metadata read, at most every 2 s
+            self._checked = now
+            self.refresh()
+
+    def search(self, query: str, k: int = 5, vector=None, mode: str = "hybrid", **filters) -> list[Passage]:
+        """mode: hybrid (default), dense or keyword — the last two for benchmarks."""
+        flt = Filters(**filters)
+        self._ensure_fresh()
+        pool = max(DENSE_POOL, 3 * k)
+        dense = []
+        if mode != "keyword":
+            vector = vector if vector is not None else self.embeddings.embed_query(query)
+            dense = self.store.dense_search(vector, pool, flt.where())
+        hits, evidence = [], False
+        if mode != "dense" and self._index is not None:
+            allowed = None if flt == Filters() else {i for i, m in self._meta.items() if flt.accepts(m)}
+            hits = self._index.search(query, pool, allowed_ids=allowed)
+            evidence = mode == "keyword" or self._index.has_evidence(query, hits)
+        return self._fuse(dense, hits, evidence, k)
+
+    def _fuse(self, dense, hits, evidence: bool, k: int) -> list[Passage]:
+        scores: dict[str, float] = {}
+        dense_cos = {c.chunk_id: c.score for c in dense}
+        for rank, c in enumerate(dense):
+            scores[c.chunk_id] = 1.0 / (RRF_K + rank)
+        if evidence:  # across languages BM25 has nothing to say; blind fusion would halve hit@1
+            for rank, (cid, _) in enumerate(hits):
+                scores[cid] = scores.get(cid, 0.0) + 1.0 / (RRF_K + rank)
+        texts = {c.chunk_id: (c.text, c.metadata) for c in dense}
+        out = []
+        for cid in sorted(scores, key=scores.get, reverse=True)[:k]:
+            text, meta = texts.get(cid) or (self._meta.get(cid, {}).get("_text", ""), self._meta.get(cid, {}))
+            meta = {key: v for key, v in meta.items() if key != "_text"}
+            meta.update(dense=dense_cos.get(cid, 0.0), keyword_evidence=evidence)
+            out.append(Passage(chunk_id=cid, source=str(meta.get("source", "")), title=str(meta.get("title", "")),
+                               text=text, score=round(scores[cid], 6), start=int(meta.get("start", 0)),
+                               end=int(meta.get("end", 0)), metadata=meta))
+        return out
+
+    def catalogue(self) -> dict[str, str]:
+        """One line per article: title | date(s) | place | outlet, from the ingest metadata."""
+        self._ensure_fresh()
+        lines: dict[str, str] = {}
+        for meta in self._meta.values():
+            src = str(meta.get("source", ""))
+            if src and src not in lines:
+                dates = meta.get("event_dates") or meta.get("published") or ""
+                fields = [meta.get("title", ""), f"date {dates}" if dates else "",
+                          f"place {meta.get('place')}" if meta.get("place") else "",
+                          f"source {meta.get('outlet')}" if meta.get("outlet") else ""]
+                lines[src] = " | ".join(f for f in fields if f)
+        return lines
+
+    def articles(self) -> list[dict]:
+        """The indexed articles with their metadata and chunk counts (for the UI and CLI)."""
+        self._ensure_fresh()
+        out: dict[str, dict] = {}
+        for meta in self._meta.values():
+            src = str(meta.get("source", ""))
+            entry = out.setdefault(src, {k: meta.get(k, "") for k in
+                                         ("source", "title", "published", "event_dates", "place", "outlet", "lang")})
+            entry["chunks"] = entry.get("chunks", 0) + 1
+        return sorted(out.values(), key=lambda e: e["source"])

@@ -1,0 +1,147 @@
+"""Chroma, embedded or over HTTP, through langchain-chroma: upsert and delete chunks by id, dense search."""
+from __future__ import annotations
+
+import threading
+import uuid
+from dataclasses import dataclass
+from typing import Iterator
+from urllib.parse import urlparse
+
+from .config import Settings
+from .errors import StoreError
+
+SCHEMA_VERSION = 1
+_PAGE = 5000
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    chunk_id: str
+    text: str
+    metadata: dict
+    score: float = 0.0
+
+
+def _client(settings: Settings):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if not settings.chroma_url:
+        settings.store_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(settings.store_dir), settings=chroma_settings)
+    url = urlparse(settings.chroma_url)
+    headers = {"Authorization": f"Bearer {settings.chroma_token}"} if settings.chroma_token else None
+    try:
+        return chromadb.HttpClient(
+            host=url.hostname or "127.0.0.1", port=url.port or (443 if url.scheme == "https" else 8000),
+            ssl=url.scheme == "https", headers=headers, settings=chroma_settings,
+            tenant=settings.chroma_tenant, database=settings.chroma_database)
+    except Exception as exc:  # chromadb raises ValueError/ConnectionError variants
+        raise StoreError(f"Cannot reach the Chroma server at {settings.chroma_url}: {exc}. "
+                         "Start it (`chroma run --path DIR --port P`) or unset ASSISTANT_CHROMA_URL "
+                         "to use the embedded store.") from exc
+
+
+class Store:
+    """One collection of chunks; it records which embedder built it and refuses any other."""
+
+    def __init__(self, settings: Settings, embeddings, *, create: bool = True):
+        from langchain_chroma import Chroma
+
+        self.settings = settings
+        self.embeddings = embeddings
+        self._lock = threading.Lock()
+        client = _client(settings)
+        try:
+            existing = {c.name if hasattr(c, "name") else c for c in client.list_collections()}
+        except Exception as exc:
+            raise StoreError(f"Cannot open the store ({self.location}): {exc}") from exc
+        if settings.collection not in existing and not create:
+            raise StoreError(f"The store at {self.location} has no articles yet. Run `assistant ingest` first.")
+        self.vectorstore = Chroma(
+            collection_name=settings.collection, embedding_function=embeddings, client=client,
+            collection_metadata={"embedder": embeddings.model_id, "schema": SCHEMA_VERSION, "generation": "new"},
+            collection_configuration={"hnsw": {"space": "cosine"}})
+        self._check_embedder()
+
+    @property
+    def location(self) -> str:
+        return self.settings.chroma_url or str(self.settings.store_dir)
+
+    @property
+    def collection(self):
+        return self.vectorstore._collection
+
+    def _check_embedder(self) -> None:
+        built_with = (self.collection.metadata or {}).get("embedder")
+        if built_with and built_with != self.embeddings.model_id:
+            raise StoreError(
+                f"The store at {self.location} was built with the embedder '{built_with}', but the "
+                f"configured one is '{self.embeddings.model_id}'. Rebuild it with `assistant ingest --rebuild` "
+                "or set ASSISTANT_EMBEDDER back to the model that built it.")
+
+    # -- generation: a token that changes whenever the contents change; 'dirty' while an ingest runs
+    def generation(self) -> str:
+        col = self.vectorstore._client.get_collection(self.settings.collection)
+        return str((col.metadata or {}).get("generation", ""))
+
+    def set_generation(self, value: str | None = None) -> str:
+        value = value or uuid.uuid4().hex
+        meta = dict(self.collection.metadata or {})
+        meta["generation"] = value
+        self.collection.modify(metadata=meta)
+        return value
+
+    def count(self) -> int:
+        return self.collection.count()
+
+    def upsert(self, ids: list[str], texts: list[str], metadatas: list[dict], vectors: list[list[float]]) -> None:
+        if ids:
+            with self._lock:
+                self.collection.upsert(ids=ids, documents=texts, metadatas=metadatas, embeddings=vectors)
+
+    def delete(self, ids: list[str]) -> None:
+        for i in range(0, len(ids), _PAGE):
+            self.vectorstore.delete(ids=ids[i:i + _PAGE])
+
+    def iter_all(self, include_documents: bool = True) -> Iterator[StoredChunk]:
+        """Every chunk, page by page (works the same on the embedded store and a server)."""
+        include = ["metadatas", "documents"] if include_documents else ["metadatas"]
+        offset = 0
+        while True:
+            page = self.vectorstore.get(limit=_PAGE, offset=offset, include=include)
+            docs = page.get("documents") or [""] * len(page["ids"])
+            for cid, text, meta in zip(page["ids"], docs, page["metadatas"]):
+                yield StoredChunk(cid, text or "", meta or {})
+            if len(page["ids"]) < _PAGE:
+                return
+            offset += _PAGE
+
+    def ids_by_source(self) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for chunk in self.iter_all(include_documents=False):
+            out.setdefault(str(chunk.metadata.get("source", "")), set()).add(chunk.chunk_id)
+        return out
+
+    def get(self, ids: list[str]) -> list[StoredChunk]:
+        page = self.vectorstore.get(ids=ids, include=["metadatas", "documents"])
+        by_id = {cid: StoredChunk(cid, doc or "", meta or {})
+                 for cid, doc, meta in zip(page["ids"], page["documents"], page["metadatas"])}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def dense_search(self, vector: list[float], k: int, where: dict | None = None) -> list[StoredChunk]:
+        """Nearest chunks by cosine similarity (1 - distance)."""
+        # langchain-chroma names it "relevance" but returns the raw cosine distance
+        hits = self.vectorstore.similarity_search_by_vector_with_relevance_scores(vector, k=k, filter=where)
+        return [StoredChunk(doc.id, doc.page_content, doc.metadata or {}, 1.0 - float(dist)) for doc, dist in hits]
+
+
+def drop_collection(settings: Settings) -> bool:
+    """Delete the collection (for a rebuild with another embedder); True if there was one."""
+    client = _client(settings)
+    try:
+        client.delete_collection(settings.collection)
+        return True
+    except Exception:  # chromadb raises NotFoundError/ValueError by version when it is absent
+        return False

@@ -1,0 +1,100 @@
+"""The answering pipeline with LangChain's fake chat model: refusal, citations, language, history, input."""
+import pytest
+from langchain_core.embeddings import DeterministicFakeEmbedding
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+from assistant.chat import Chat
+from assistant.config import Settings
+from assistant.errors import InputError
+from assistant.prompts import NOT_FOUND, REFUSALS
+from assistant.types import Answer, Passage
+
+TEXT = "瑞安市已累计引进海内外高层次人才861名,柔性引进7家院士团队,建成9家博士后工作站。"
+
+
+class FakeRetriever:
+    """Implements the Retriever interface the chat uses, over one fixed passage."""
+
+    def __init__(self, dense=0.9):
+        self.embeddings = DeterministicFakeEmbedding(size=16)
+        self.dense = dense
+        self.queries = []
+
+    def search(self, query, k=5, vector=None, **filters):
+        self.queries.append(query)
+        meta = {"dense": self.dense, "keyword_evidence": False, "source": "001.txt"}
+        return [Passage("c1", "001.txt", "瑞安云江科创大会", TEXT, 0.1, 100, 100 + len(TEXT), meta)]
+
+    def catalogue(self):
+        return {"001.txt": "瑞安云江科创大会 | date 2021-11-14 | place 瑞安"}
+
+
+def make_chat(responses, dense=0.9):
+    # a trailing unused response: FakeListChatModel's counter `i` wraps to 0 after the last one
+    model = FakeListChatModel(responses=[*responses, "UNUSED"])
+    return Chat(Settings(), FakeRetriever(dense), model), model
+
+
+def test_answer_keeps_supported_citation_with_its_source_and_snippet():
+    chat, _ = make_chat(["瑞安建成了9家博士后工作站[1]。"])
+    result = chat.answer("瑞安建成了多少家博士后工作站?")
+    assert result.text == "瑞安建成了9家博士后工作站[1]。"
+    (cite,) = result.citations
+    assert (cite.marker, cite.source, cite.chunk_id) == (1, "001.txt", "c1")
+    assert "9家博士后工作站" in cite.snippet and len(cite.snippet) <= len(TEXT)
+    assert result.passages and not result.refused
+
+
+def test_model_refusal_token_becomes_a_refusal_in_the_question_language_without_citations():
+    chat, _ = make_chat([NOT_FOUND])
+    result = chat.answer("瑞安の大会の参加者数は何人でしたか?")
+    assert result.refused and result.citations == () and result.text == REFUSALS["ja"]
+
+
+def test_weak_retrieval_refuses_without_calling_the_model():
+    chat, model = make_chat(["should not be used"], dense=0.5)
+    result = chat.answer("2022年北京冬奥会的吉祥物是什么?")
+    assert result.refused and result.text == REFUSALS["zh-Hans"] and result.citations == ()
+    assert model.i == 0  # i counts the calls made
+
+
+def test_traditional_question_gets_a_traditional_answer():
+    chat, _ = make_chat(["瑞安建成了9家博士后工作站[1]。"])
+    result = chat.answer("瑞安建成了多少家博士後工作站?")
+    assert "後" in result.text and "站[1]" in result.text
+
+
+def test_stream_yields_text_then_the_answer():
+    chat, _ = make_chat(["瑞安建成了9家博士后工作站[1]。"])
+    items = list(chat.stream("瑞安建成了多少家博士后工作站?"))
+    assert isinstance(items[-1], Answer)
+    assert "".join(i for i in items[:-1]).startswith("瑞安建成了9家")
+
+
+def test_follow_up_is_condensed_first_and_retrieval_uses_the_standalone_question():
+    chat, _ = make_chat(["瑞安建成了多少家博士后工作站?", "瑞安建成了9家博士后工作站[1]。"])
+    history = [("user", "瑞安引进了多少人才?"), ("assistant", "861名[1]。")]
+    result = chat.answer("那博士后工作站呢?", history=history)
+    assert chat.retriever.queries[0] == "瑞安建成了多少家博士后工作站?"
+    assert result.citations
+
+
+def test_no_history_means_no_rewrite_call():
+    chat, model = make_chat(["瑞安建成了9家博士后工作站[1]。"])
+    chat.answer("瑞安建成了多少家博士后工作站?")
+    assert model.i == 1
+
+
+@pytest.mark.parametrize("bad", ["", "   \n\t ", "\x00\x01"])
+def test_empty_question_is_refused_clearly_before_any_model_call(bad):
+    chat, model = make_chat(["x"])
+    with pytest.raises(InputError, match="empty"):
+        chat.answer(bad)
+    assert model.i == 0
+
+
+def test_overlong_question_is_refused_with_the_limit():
+    chat, model = make_chat(["x"])
+    with pytest.raises(InputError, match="limit is 2,000"):
+        chat.answer("问" * 20_000)
+    assert model.i == 0
