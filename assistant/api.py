@@ -58,7 +58,12 @@ class Assistant:
                     from .llm import build_chat_model, model_lock
 
                     model, lock = build_chat_model(self.settings), model_lock(self.settings)
-                self._chat = Chat(self.settings, self.retriever, model, lock, self.embeddings)
+                if self.settings.pipeline == "tutorial":
+                    from .baseline import TutorialChain
+
+                    self._chat = TutorialChain(self.settings, self.retriever, model, lock or threading.Lock())
+                else:
+                    self._chat = Chat(self.settings, self.retriever, model, lock, self.embeddings)
             return self._chat
 
     def ingest(self, paths: list[Path] | None = None, *, prune: bool | None = None, progress: bool = False):

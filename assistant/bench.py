@@ -80,3 +80,40 @@ def bench_retrieval(passages_path: Path, questions_path: Path, limit: int = 500,
             "questions": n, "passages": len(rows), "index_chunks_per_s": round(rate, 2),
             "p50_ms": round(statistics.median(times), 2), "p95_ms": round(percentile(times, 0.95), 2),
             "mode": mode}
+
+
+def time_stream(stream) -> tuple[float, float, object]:
+    """(seconds to the first text, seconds to the end, the final Answer) for one streamed answer."""
+    t0 = time.perf_counter()
+    first, result = None, None
+    for item in stream:
+        if isinstance(item, str):
+            if first is None and item.strip():
+                first = time.perf_counter() - t0
+        else:
+            result = item
+    total = time.perf_counter() - t0
+    return (first if first is not None else total), total, result
+
+
+def bench_answers(questions_path: Path, limit: int = 0, pipelines=("grounded", "tutorial"),
+                  settings: Settings | None = None) -> dict:
+    """Median/p95 time to first token and to the full answer, per pipeline, same models, one run."""
+    from .api import Assistant
+
+    base = settings or Settings()
+    items = read_jsonl(questions_path, limit)
+    out = {}
+    for name in pipelines:
+        assistant = Assistant(base.model_copy(update={"pipeline": name}))
+        time_stream(assistant.stream_answer(items[0]["q"]))  # warm-up: loads models, fills the prompt cache
+        firsts, totals = [], []
+        for it in items:
+            first, total, _ = time_stream(assistant.stream_answer(it["q"], [tuple(h) for h in it.get("history", [])]))
+            firsts.append(first)
+            totals.append(total)
+        out[name] = {"questions": len(items), "ttft_p50_s": round(statistics.median(firsts), 2),
+                     "ttft_p95_s": round(percentile(firsts, 0.95), 2),
+                     "total_p50_s": round(statistics.median(totals), 2),
+                     "total_p95_s": round(percentile(totals, 0.95), 2)}
+    return out

@@ -15,7 +15,7 @@ from .prompts import NOT_FOUND, answer_messages, condense_messages, refusal
 from .types import Answer, Passage
 
 # below this e5 similarity, with no keyword evidence either, nothing in the articles is about the question
-MIN_DENSE = 0.80
+MIN_DENSE = 0.70
 
 
 def clean_question(question, max_chars: int) -> str:
@@ -66,6 +66,11 @@ class Chat:
 
     def _generate(self, messages) -> Iterator[str]:
         yield from stream_text(self.model, messages, self.settings, self.lock)
+
+    def warm_up(self) -> None:
+        """Evaluate the fixed prompt prefix once, so the first real question starts fast."""
+        for _ in self._generate(answer_messages("warm-up", [], "en")):
+            break
 
     def condense(self, question: str, history: list[tuple[str, str]]) -> str:
         if not history:

@@ -132,6 +132,32 @@ def serve(host: str = "127.0.0.1", port: int = 7860, no_ingest: bool = typer.Opt
         _fail(exc)
 
 
+@bench_app.command("retrieval")
+def bench_retrieval(passages: Path = typer.Option(..., exists=True, dir_okay=False),
+                    questions: Path = typer.Option(..., exists=True, dir_okay=False),
+                    limit: int = 500, k: int = typer.Option(10, "--k"),
+                    mode: str = typer.Option("hybrid", help="hybrid | dense | keyword"),
+                    json_out: bool = typer.Option(False, "--json")):
+    """Index the passages into a temporary store and measure hit@1/@5, MRR@10 and latency."""
+    force_offline()
+    from .bench import bench_retrieval as run
+
+    result = run(passages, questions, limit=limit, k=k, mode=mode)
+    _print_json(result) if json_out else typer.echo(" ".join(f"{k}={v}" for k, v in result.items()))
+
+
+@bench_app.command("answers")
+def bench_answers(questions: Path = typer.Option(Path("../shared/eval/dev_qa.jsonl"), exists=True),
+                  limit: int = 0, pipeline: List[str] = typer.Option(["grounded", "tutorial"]),
+                  json_out: bool = typer.Option(False, "--json")):
+    """Time to first token and to the full answer: this pipeline beside the plain tutorial chain."""
+    force_offline()
+    from .bench import bench_answers as run
+
+    result = run(questions, limit=limit, pipelines=tuple(pipeline))
+    _print_json(result) if json_out else [typer.echo(f"{n}: {r}") for n, r in result.items()]
+
+
 def main() -> None:  # python -m assistant
     app(prog_name="assistant")
 

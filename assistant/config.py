@@ -44,11 +44,14 @@ class Settings(BaseSettings):
     llm_path: Path | None = None  # a GGUF file; empty: the bundled Qwen2.5-Coder-1.5B-Instruct
     n_ctx: int = 4096
     n_threads: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1))
-    max_tokens: int = 256
+    max_tokens: int = 160
+    prompt_cache_mb: int = 1024
     temperature: float = 0.0
 
     # retrieval and answering
+    pipeline: str = "grounded"  # or "tutorial": the plain stuff-4-chunks chain, kept for comparison
     top_k: int = 5
+    keyword_weight: float = 0.5  # share of the keyword side in hybrid fusion, when it has evidence
     max_question_chars: int = 2000
 
     # scale-out: Chroma server and OpenAI-compatible LLM endpoint

@@ -77,6 +77,7 @@ def ingest(settings: Settings, store, keyword_refresh: Callable[[], None] | None
     store.set_generation("dirty")  # a killed ingest leaves this mark; the keyword side then rebuilds
     added = removed = unchanged = 0
     pending: list[Chunk] = []
+    refreshed: list[Chunk] = []  # kept chunks of a changed article: same vector, new metadata
     stale: list[str] = []
     for art in articles:
         chunks = chunk_article(art, settings.chunk_size, settings.chunk_overlap)
@@ -85,10 +86,13 @@ def ingest(settings: Settings, store, keyword_refresh: Callable[[], None] | None
         pending += [c for c in chunks if c.chunk_id not in old_ids]
         stale += sorted(old_ids - new_ids)
         unchanged += len(new_ids & old_ids)
+        if new_ids != old_ids:
+            refreshed += [c for c in chunks if c.chunk_id in old_ids]
     if prune:
         for ids in existing.values():
             stale += sorted(ids)
     added = _embed_and_upsert(settings, store, pending, progress)
+    store.update_metadata([c.chunk_id for c in refreshed], [chunk_metadata(c) for c in refreshed])
     store.delete(stale)  # after the adds: a kill in between leaves extra chunks, never missing ones
     removed = len(stale)
     if keyword_refresh is not None:

@@ -42,9 +42,15 @@ def _load_local(settings: Settings):
         warnings.simplefilter("ignore", DeprecationWarning)  # langchain-community's sunset notice
         from langchain_community.chat_models import ChatLlamaCpp
     try:
-        return ChatLlamaCpp(model_path=str(path), n_ctx=settings.n_ctx, n_threads=settings.n_threads,
-                            n_batch=512, max_tokens=settings.max_tokens, temperature=settings.temperature,
-                            top_p=1.0, repeat_penalty=1.05, seed=0, verbose=False, streaming=True)
+        model = ChatLlamaCpp(model_path=str(path), n_ctx=settings.n_ctx, n_threads=settings.n_threads,
+                             n_batch=512, max_tokens=settings.max_tokens, temperature=settings.temperature,
+                             top_p=1.0, repeat_penalty=1.05, seed=0, verbose=False, streaming=True)
+        # several evaluated prefixes (answer prompt, follow-up rewrite prompt) survive in RAM,
+        # so switching between them does not re-read the fixed system prompt and examples
+        from llama_cpp import LlamaRAMCache
+
+        model.client.set_cache(LlamaRAMCache(capacity_bytes=settings.prompt_cache_mb << 20))
+        return model
     except Exception as exc:
         raise ModelError(f"The language model at {path} could not be loaded ({exc}). "
                          "Run `assistant models --prepare` to rebuild it, or set ASSISTANT_LLM_PATH "

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import Settings
-from .lexical import KeywordIndex
+from .errors import StoreError
+from .keyword_index import KeywordIndex
 from .types import Passage
 
-RRF_K = 60
 DENSE_POOL = 30
 
 
@@ -49,6 +49,16 @@ def _ymd(iso: str) -> int:
     return int((digits + "0101")[:8]) if len(digits) >= 4 else 0
 
 
+def _normalised(pairs, floor_zero: bool = False) -> dict[str, float]:
+    """Scores mapped onto [0, 1] within one result list (BM25 from 0, cosine from the list's minimum)."""
+    if not pairs:
+        return {}
+    values = [v for _, v in pairs]
+    hi, lo = max(values), 0.0 if floor_zero else min(values)
+    span = (hi - lo) or 1.0
+    return {cid: (v - lo) / span for cid, v in pairs}
+
+
 def keyword_text(text: str, meta: dict) -> str:
     """Titles are indexed with the text: some answers stand only in the title."""
     return f"{meta.get('title', '')}\n{text}"
@@ -76,21 +86,30 @@ class Retriever:
         return self.settings.model_cache.parent / "keyword" / key
 
     def refresh(self, force: bool = False) -> None:
-        """Rebuild the keyword side from the store (after an ingest, or when it is stale)."""
+        """Bring the keyword side in step with the store: load it from disk, then apply the id diff."""
         with self._lock:
             gen = self.store.generation()
             if not force and self._index is not None and gen == self._generation:
                 return
-            if not force and gen != "dirty":
-                loaded = KeywordIndex.load(self.index_dir) if (self.index_dir / "fingerprint").exists() else None
-                if loaded is not None and loaded.fingerprint == gen:
-                    self._index, self._meta, self._generation = loaded, loaded.metadata, gen
-                    return
-            chunks = list(self.store.iter_all())
-            meta = {c.chunk_id: {**c.metadata, "_text": c.text} for c in chunks}
-            index = KeywordIndex.build([c.chunk_id for c in chunks],
-                                       [keyword_text(c.text, c.metadata) for c in chunks], metadata=meta)
-            self._index, self._meta, self._generation = index, meta, gen
+            chunks = {c.chunk_id: c for c in self.store.iter_all()}
+            index = self._index or self._load_saved()
+            have = set(index._pos)
+            gone = have - chunks.keys()
+            new = [chunks[i] for i in chunks.keys() - have]
+            if gone:
+                index.remove(sorted(gone))
+            if new:
+                index.add([c.chunk_id for c in new], [keyword_text(c.text, c.metadata) for c in new])
+            self._meta = {cid: {**c.metadata, "_text": c.text} for cid, c in chunks.items()}
+            self._index, self._generation = index, gen
+
+    def _load_saved(self) -> KeywordIndex:
+        if KeywordIndex.stored_fingerprint(self.index_dir) is not None:
+            try:
+                return KeywordIndex.load(self.index_dir)
+            except StoreError:  # unreadable or built by another tokeniser: start afresh
+                pass
+        return KeywordIndex()
 
     def save_index(self, generation: str) -> None:
         with self._lock:
@@ -117,18 +136,23 @@ class Retriever:
         hits, evidence = [], False
         if mode != "dense" and self._index is not None:
             allowed = None if flt == Filters() else {i for i, m in self._meta.items() if flt.accepts(m)}
-            hits = self._index.search(query, pool, allowed_ids=allowed)
-            evidence = mode == "keyword" or self._index.has_evidence(query, hits)
+            hits, found = self._index.search_with_evidence(query, pool, allowed_ids=allowed)
+            evidence = mode == "keyword" or found.has_evidence
         return self._fuse(dense, hits, evidence, k)
 
     def _fuse(self, dense, hits, evidence: bool, k: int) -> list[Passage]:
+        """Convex fusion of min-max-normalised dense and keyword scores (weights in docs/retrieval.md).
+
+        Across languages BM25 has nothing to say (no evidence): then the dense ranking stands alone.
+        """
         scores: dict[str, float] = {}
+        w_kw = self.settings.keyword_weight if evidence else 0.0
+        for cid, value in _normalised([(c.chunk_id, c.score) for c in dense]).items():
+            scores[cid] = (1.0 - w_kw) * value
+        if evidence:
+            for cid, value in _normalised(hits, floor_zero=True).items():
+                scores[cid] = scores.get(cid, 0.0) + w_kw * value
         dense_cos = {c.chunk_id: c.score for c in dense}
-        for rank, c in enumerate(dense):
-            scores[c.chunk_id] = 1.0 / (RRF_K + rank)
-        if evidence:  # across languages BM25 has nothing to say; blind fusion would halve hit@1
-            for rank, (cid, _) in enumerate(hits):
-                scores[cid] = scores.get(cid, 0.0) + 1.0 / (RRF_K + rank)
         texts = {c.chunk_id: (c.text, c.metadata) for c in dense}
         out = []
         for cid in sorted(scores, key=scores.get, reverse=True)[:k]:

@@ -101,6 +101,10 @@ class Store:
             with self._lock:
                 self.collection.upsert(ids=ids, documents=texts, metadatas=metadatas, embeddings=vectors)
 
+    def update_metadata(self, ids: list[str], metadatas: list[dict]) -> None:
+        for i in range(0, len(ids), _PAGE):
+            self.collection.update(ids=ids[i:i + _PAGE], metadatas=metadatas[i:i + _PAGE])
+
     def delete(self, ids: list[str]) -> None:
         for i in range(0, len(ids), _PAGE):
             self.vectorstore.delete(ids=ids[i:i + _PAGE])

