@@ -110,7 +110,7 @@ def models(json_out: bool = typer.Option(False, "--json"),
     try:
         if prepare:
             ensure_embedder(settings)
-            ensure_llm(settings, progress=not json_out)
+            ensure_llm(settings, progress=not json_out, verify=verify)
         report = model_report(settings, load=not prepare, verify=verify)
     except AssistantError as exc:
         _fail(exc)

