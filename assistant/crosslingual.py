@@ -109,7 +109,7 @@ class QueryTranslator:
         return [c for c in candidates if len(c) == len(parts)][:3]
 
     def expand(self, query: str) -> str:
-        """Chinese keywords for an English (or mixed) query; empty when the query is already CJK."""
+        """Keywords the corpus has for an English query (translations, names); empty for a CJK query."""
         if _CJK.search(query):
             return ""
         out: list[str] = []
@@ -117,6 +117,8 @@ class QueryTranslator:
             low = token.lower()
             if low in STOP or len(low) < 2:
                 continue
+            if self.in_corpus(low):  # a Latin name the articles also use (Sensitec, Figaro)
+                out.append(low)
             if token[0].isupper() or "'" in token or "’" in token:
                 out += self.transliterate(token)
             out += self.translate_word(low)

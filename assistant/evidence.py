@@ -48,8 +48,9 @@ def sentences_of(passage: Passage) -> list[Sentence]:
 class SentenceScorer:
     """Scores sentences against a question by e5 similarity (cached per sentence) and word overlap."""
 
-    def __init__(self, embeddings, max_cache: int = 50_000):
+    def __init__(self, embeddings, overlap=None, max_cache: int = 50_000):
         self.embeddings = embeddings
+        self.overlap = overlap  # (question, texts) -> idf-weighted keyword overlap per text
         self._cache: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
         self._max = max_cache
@@ -69,10 +70,22 @@ class SentenceScorer:
     def scores(self, question: str, qvec: Sequence[float], sentences: list[Sentence]) -> np.ndarray:
         if not sentences:
             return np.zeros(0)
-        cos = self.vectors([s.text for s in sentences]) @ np.asarray(qvec, dtype=np.float32)
-        q_units = units(question)
-        lex = np.array([len(q_units & units(s.text)) / max(1, len(q_units)) for s in sentences])
+        texts = [s.text for s in sentences]
+        cos = self.vectors(texts) @ np.asarray(qvec, dtype=np.float32)
+        if self.overlap is not None:
+            lex = np.asarray(self.overlap(question, texts))
+        else:
+            q_units = units(question)
+            lex = np.array([len(q_units & units(t)) / max(1, len(q_units)) for t in texts])
         return cos + 0.5 * lex
+
+
+NEIGHBOUR_BONUS = 0.15
+
+
+def _adjacent(a: Sentence, b: Sentence) -> bool:
+    text_gap = b.start - a.end if b.start >= a.end else a.start - b.end
+    return 0 <= text_gap <= 2 and a.passage.source == b.passage.source
 
 
 def select_snippets(question: str, qvec, passages: Sequence[Passage], scorer: SentenceScorer,
@@ -84,7 +97,9 @@ def select_snippets(question: str, qvec, passages: Sequence[Passage], scorer: Se
     rank_prior = {p.chunk_id: 0.02 * (len(passages) - i) for i, p in enumerate(passages)}
     scores = scorer.scores(question, qvec, sents) + np.array([rank_prior[s.passage.chunk_id] for s in sents])
     picked, used = [], 0
-    for i in np.argsort(-scores):
+    order = list(np.argsort(-scores))
+    while order:
+        i = order.pop(0)
         s = sents[i]
         if any(p.start <= s.start < p.end or s.start <= p.start < s.end for p in picked):
             continue  # the same sentence again from an overlapping chunk
@@ -94,6 +109,9 @@ def select_snippets(question: str, qvec, passages: Sequence[Passage], scorer: Se
         used += len(s.text)
         if len(picked) >= max_sentences or used >= budget_chars:
             break
+        if len(picked) == 1:  # the best sentence's neighbours often carry the answer it introduces
+            scores = scores + NEIGHBOUR_BONUS * np.array([_adjacent(s, t) for t in sents])
+            order = [j for j in np.argsort(-scores) if j in set(order)]
     return _merge(picked)
 
 
@@ -106,8 +124,11 @@ def _merge(picked: list[Sentence]) -> list[Snippet]:
     for n, (cid, group) in enumerate(groups.items(), start=1):
         group.sort(key=lambda s: s.start)
         p = group[0].passage
-        snippets.append(Snippet(n, cid, p.source, p.title, "".join(s.text for s in group),
-                                group[0].start, group[-1].end))
+        text = group[0].text
+        for prev, s in zip(group, group[1:]):
+            gap = s.start - prev.end
+            text += ("" if gap <= 0 else " " if gap <= 2 else " … ") + s.text
+        snippets.append(Snippet(n, cid, p.source, p.title, text, group[0].start, group[-1].end))
     return snippets
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import threading
 import time
 from dataclasses import dataclass
@@ -76,6 +77,7 @@ class Retriever:
         self._meta: dict[str, dict] = {}
         self._generation = None
         self._checked = 0.0
+        self._translator = None
 
     @property
     def index_dir(self) -> Path:
@@ -93,7 +95,7 @@ class Retriever:
                 return
             chunks = {c.chunk_id: c for c in self.store.iter_all()}
             index = self._index or self._load_saved()
-            have = set(index._pos)
+            have = index.ids()
             gone = have - chunks.keys()
             new = [chunks[i] for i in chunks.keys() - have]
             if gone:
@@ -133,20 +135,52 @@ class Retriever:
         if mode != "keyword":
             vector = vector if vector is not None else self.embeddings.embed_query(query)
             dense = self.store.dense_search(vector, pool, flt.where())
-        hits, evidence = [], False
+        hits, weight = [], 0.0
         if mode != "dense" and self._index is not None:
             allowed = None if flt == Filters() else {i for i, m in self._meta.items() if flt.accepts(m)}
-            hits, found = self._index.search_with_evidence(query, pool, allowed_ids=allowed)
-            evidence = mode == "keyword" or found.has_evidence
-        return self._fuse(dense, hits, evidence, k)
+            expansion = self.translator.expand(query) if self.settings.crosslingual else ""
+            # an English query is searched by what the corpus can match: its translated keywords
+            hits, found = self._index.search_with_evidence(expansion or query, pool, allowed_ids=allowed)
+            if mode == "keyword":
+                weight = 1.0
+            elif found.has_evidence:
+                weight = self.settings.crosslingual_weight if expansion else self.settings.keyword_weight
+        return self._fuse(dense, hits, weight, k)
 
-    def _fuse(self, dense, hits, evidence: bool, k: int) -> list[Passage]:
+    def keyword_overlap(self, query: str, texts: list[str]) -> list[float]:
+        """Share of the query's keyword tokens each text contains, weighted by corpus idf times
+        idf within these texts: words every candidate shares (the event's name) say little about
+        which sentence answers; the rarer question words (主题, 主办) decide."""
+        self._ensure_fresh()
+        q_tokens = set(self._index.tokens(query))
+        text_tokens = [q_tokens & set(self._index.tokens(t)) for t in texts]
+        idf = self._index.idf(q_tokens)
+        n = len(texts)
+        local = {t: math.log1p(n / (1 + sum(t in tt for tt in text_tokens))) for t in q_tokens}
+        weight = {t: idf[t] * local[t] for t in q_tokens}
+        total = sum(weight.values()) or 1.0
+        return [sum(weight[t] for t in tt) / total for tt in text_tokens]
+
+    @property
+    def translator(self):
+        if self._translator is None:
+            from .crosslingual import QueryTranslator
+
+            self._translator = QueryTranslator(self._in_corpus)
+        return self._translator
+
+    def _in_corpus(self, word: str) -> bool:
+        """Whether every keyword token of word occurs in the index (so a translation can match)."""
+        tokens = self._index.tokens(word) if self._index is not None else []
+        return bool(tokens) and all(self._index.knows(t) for t in tokens)
+
+    def _fuse(self, dense, hits, w_kw: float, k: int) -> list[Passage]:
         """Convex fusion of min-max-normalised dense and keyword scores (weights in docs/retrieval.md).
 
         Across languages BM25 has nothing to say (no evidence): then the dense ranking stands alone.
         """
         scores: dict[str, float] = {}
-        w_kw = self.settings.keyword_weight if evidence else 0.0
+        evidence = w_kw > 0
         for cid, value in _normalised([(c.chunk_id, c.score) for c in dense]).items():
             scores[cid] = (1.0 - w_kw) * value
         if evidence:
