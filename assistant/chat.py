@@ -54,7 +54,7 @@ class Chat:
         self.model = chat_model
         self.lock = lock or threading.Lock()
         self.embeddings = embeddings or retriever.embeddings
-        self.scorer = SentenceScorer(self.embeddings)
+        self.scorer = SentenceScorer(self.embeddings, getattr(retriever, "keyword_overlap", None))
         self.checker = CitationChecker(self._embed_pairs)
 
     def _embed_pairs(self, sentences: list[str], snippets: list[str]):

@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     pipeline: str = "grounded"  # or "tutorial": the plain stuff-4-chunks chain, kept for comparison
     top_k: int = 5
     keyword_weight: float = 0.5  # share of the keyword side in hybrid fusion, when it has evidence
+    crosslingual: bool = True  # expand English queries into Chinese keywords (CC-CEDICT + pinyin names)
+    crosslingual_weight: float = 0.3  # keyword share when the keywords came from that expansion
     max_question_chars: int = 2000
 
     # scale-out: Chroma server and OpenAI-compatible LLM endpoint
