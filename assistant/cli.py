@@ -158,6 +158,23 @@ def bench_answers(questions: Path = typer.Option(Path("../shared/eval/dev_qa.jso
     _print_json(result) if json_out else [typer.echo(f"{n}: {r}") for n, r in result.items()]
 
 
+@bench_app.command("scale")
+def bench_scale(chunks: int = typer.Option(10000, "--chunks", min=1),
+                server: bool = typer.Option(False, "--server", help="Also a Chroma server started on 127.0.0.1."),
+                bench_dir: Path = typer.Option(Path("../shared/bench"), exists=True, file_okay=False),
+                queries: int = typer.Option(100, min=3, help="Questions timed (zh, ja, en in turn)."),
+                json_out: bool = typer.Option(False, "--json")):
+    """N chunks (real vectors reused+perturbed) in the store: insert rate, search p50/p95, memory, disk."""
+    force_offline()
+    from .bench_scale import bench_scale as run, summary
+
+    try:
+        result = run(chunks, bench_dir, server=server, n_queries=queries)
+    except AssistantError as exc:
+        _fail(exc)
+    _print_json(result) if json_out else typer.echo(summary(result))
+
+
 def main() -> None:  # python -m assistant
     app(prog_name="assistant")
 

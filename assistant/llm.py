@@ -70,13 +70,21 @@ def translate_error(exc: Exception, settings: Settings) -> Exception:
     if isinstance(exc, (LLMError, ModelError)):
         return exc
     name = type(exc).__name__
-    if settings.llm_base_url and ("Timeout" in name or "Connection" in name or "APIStatus" in name
-                                  or "APIError" in name or "NotFound" in name or "Authentication" in name):
-        what = "did not answer in time" if "Timeout" in name else f"failed ({name}: {exc})"
+    if settings.llm_base_url and _endpoint_failure(exc):
+        what = (f"did not answer within the {settings.llm_timeout:g} s timeout (ASSISTANT_LLM_TIMEOUT)"
+                if "Timeout" in name else f"failed ({name}: {exc})")
         return LLMError(f"The LLM endpoint {settings.llm_base_url} {what}. Check that the server is up "
                         "and ASSISTANT_LLM_BASE_URL / ASSISTANT_LLM_MODEL are right, or unset "
                         "ASSISTANT_LLM_BASE_URL to use the bundled local model.")
     return exc
+
+
+def _endpoint_failure(exc: Exception) -> bool:
+    """openai's errors (langchain-openai subclasses them), and httpx's own when a stream breaks off."""
+    import httpx
+    import openai
+
+    return isinstance(exc, (openai.OpenAIError, httpx.HTTPError))
 
 
 def stream_text(model, messages, settings: Settings, lock) -> Iterator[str]:

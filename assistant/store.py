@@ -1,6 +1,7 @@
 """Chroma, embedded or over HTTP, through langchain-chroma: upsert and delete chunks by id, dense search."""
 from __future__ import annotations
 
+import functools
 import threading
 import uuid
 from dataclasses import dataclass
@@ -31,16 +32,33 @@ def _client(settings: Settings):
         settings.store_dir.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(settings.store_dir), settings=chroma_settings)
     url = urlparse(settings.chroma_url)
-    headers = {"Authorization": f"Bearer {settings.chroma_token}"} if settings.chroma_token else None
+    token = settings.chroma_token
+    # both headers Chroma's token auth knows: Bearer (self-hosted, proxies) and x-chroma-token (Chroma Cloud)
+    headers = {"Authorization": f"Bearer {token}", "x-chroma-token": token} if token else None
     try:
         return chromadb.HttpClient(
             host=url.hostname or "127.0.0.1", port=url.port or (443 if url.scheme == "https" else 8000),
             ssl=url.scheme == "https", headers=headers, settings=chroma_settings,
             tenant=settings.chroma_tenant, database=settings.chroma_database)
     except Exception as exc:  # chromadb raises ValueError/ConnectionError variants
-        raise StoreError(f"Cannot reach the Chroma server at {settings.chroma_url}: {exc}. "
+        raise StoreError(f"Cannot reach the Chroma server at {settings.chroma_url} ({exc}) "
                          "Start it (`chroma run --path DIR --port P`) or unset ASSISTANT_CHROMA_URL "
                          "to use the embedded store.") from exc
+
+
+def _server_errors(method):
+    """A Chroma server that goes away (or stalls) after start-up: StoreError naming it, not an httpx trace."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        import httpx
+
+        try:
+            return method(self, *args, **kwargs)
+        except (httpx.TransportError, ConnectionError) as exc:
+            raise StoreError(f"Lost the Chroma server at {self.location} ({type(exc).__name__}: {exc}). "
+                             "Check that it is still running, or unset ASSISTANT_CHROMA_URL "
+                             "to use the embedded store.") from exc
+    return wrapper
 
 
 class Store:
@@ -82,10 +100,12 @@ class Store:
                 "or set ASSISTANT_EMBEDDER back to the model that built it.")
 
     # -- generation: a token that changes whenever the contents change; 'dirty' while an ingest runs
+    @_server_errors
     def generation(self) -> str:
         col = self.vectorstore._client.get_collection(self.settings.collection)
         return str((col.metadata or {}).get("generation", ""))
 
+    @_server_errors
     def set_generation(self, value: str | None = None) -> str:
         value = value or uuid.uuid4().hex
         meta = dict(self.collection.metadata or {})
@@ -93,18 +113,22 @@ class Store:
         self.collection.modify(metadata=meta)
         return value
 
+    @_server_errors
     def count(self) -> int:
         return self.collection.count()
 
+    @_server_errors
     def upsert(self, ids: list[str], texts: list[str], metadatas: list[dict], vectors: list[list[float]]) -> None:
         if ids:
             with self._lock:
                 self.collection.upsert(ids=ids, documents=texts, metadatas=metadatas, embeddings=vectors)
 
+    @_server_errors
     def update_metadata(self, ids: list[str], metadatas: list[dict]) -> None:
         for i in range(0, len(ids), _PAGE):
             self.collection.update(ids=ids[i:i + _PAGE], metadatas=metadatas[i:i + _PAGE])
 
+    @_server_errors
     def delete(self, ids: list[str]) -> None:
         for i in range(0, len(ids), _PAGE):
             self.vectorstore.delete(ids=ids[i:i + _PAGE])
@@ -114,7 +138,7 @@ class Store:
         include = ["metadatas", "documents"] if include_documents else ["metadatas"]
         offset = 0
         while True:
-            page = self.vectorstore.get(limit=_PAGE, offset=offset, include=include)
+            page = self._page(offset, include)
             docs = page.get("documents") or [""] * len(page["ids"])
             for cid, text, meta in zip(page["ids"], docs, page["metadatas"]):
                 yield StoredChunk(cid, text or "", meta or {})
@@ -122,18 +146,24 @@ class Store:
                 return
             offset += _PAGE
 
+    @_server_errors
+    def _page(self, offset: int, include: list[str]) -> dict:
+        return self.vectorstore.get(limit=_PAGE, offset=offset, include=include)
+
     def ids_by_source(self) -> dict[str, set[str]]:
         out: dict[str, set[str]] = {}
         for chunk in self.iter_all(include_documents=False):
             out.setdefault(str(chunk.metadata.get("source", "")), set()).add(chunk.chunk_id)
         return out
 
+    @_server_errors
     def get(self, ids: list[str]) -> list[StoredChunk]:
         page = self.vectorstore.get(ids=ids, include=["metadatas", "documents"])
         by_id = {cid: StoredChunk(cid, doc or "", meta or {})
                  for cid, doc, meta in zip(page["ids"], page["documents"], page["metadatas"])}
         return [by_id[i] for i in ids if i in by_id]
 
+    @_server_errors
     def dense_search(self, vector: list[float], k: int, where: dict | None = None) -> list[StoredChunk]:
         """Nearest chunks by cosine similarity (1 - distance)."""
         # langchain-chroma names it "relevance" but returns the raw cosine distance
