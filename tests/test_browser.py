@@ -1,0 +1,135 @@
+"""End to end in headless Chromium: `assistant serve` with the real bundled models over the seeds."""
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(1200)]
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / "artifacts" / "screenshots"
+SOURCE = "001_b2cf538a030ad554.txt"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+LAST_BOT = "#chat [data-testid='bot']"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_http(url: str, proc: subprocess.Popen, log: Path, seconds: float = 180) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"`assistant serve` exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.5)
+    pytest.fail(f"`assistant serve` did not answer on {url} in {seconds:.0f} s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The real CLI in its own process; it ingests the seeds into a fresh store while the page loads."""
+    tmp = tmp_path_factory.mktemp("serve")
+    port, log = free_port(), tmp / "serve.log"
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))  # works without `pip install -e`
+    env = {**os.environ, "ASSISTANT_STORE_DIR": str(tmp / "store"), "PYTHONUNBUFFERED": "1", "PYTHONPATH": path}
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port)],
+                                cwd=tmp, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        wait_for_http(url, proc, log)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (apt-get install -y chromium).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def ask(page, question: str, timeout_s: float = 600) -> list[str]:
+    """Type the question, press Enter and return the answer's successive states until it is finished."""
+    before = page.locator(LAST_BOT).count()
+    page.locator("#question textarea").fill(question)
+    page.locator("#question textarea").press("Enter")
+    states: list[str] = []
+    idle = 0  # Gradio marks an event's outputs `.generating` until the handler's last yield
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        bots = page.locator(LAST_BOT)
+        if bots.count() > before:
+            text = bots.last.inner_text()
+            if not states or states[-1] != text:
+                states.append(text)
+            idle = 0 if page.locator(".generating").count() else idle + 1
+            if idle >= 3:
+                return states
+        page.wait_for_timeout(200)
+    pytest.fail(f"no finished answer to {question!r} in {timeout_s:.0f} s; last states: {states[-3:]}")
+
+
+def check_answer(page, states: list[str], expected: tuple[str, ...]) -> None:
+    bot = page.locator(LAST_BOT).last
+    final = bot.inner_text()
+    assert "⚠" not in final, final
+    answer_text = final.split("Sources")[0]
+    assert any(e in answer_text for e in expected), final
+    entry = bot.locator("#src-1-1")
+    assert entry.count() == 1 and SOURCE in entry.inner_text(), final
+    assert bot.locator("a.cite[href='#src-1-1']").count() >= 1
+    assert bot.locator("#src-1-1 mark").count() == 1
+    assert len(states) >= 2, states  # the answer was seen growing before its sources came
+
+
+def test_questions_in_chinese_and_english_are_answered_with_their_source(server, browser):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(server, wait_until="load")  # never "networkidle": Gradio keeps a connection open
+        page.locator("#question textarea").wait_for(timeout=60_000)
+        page.screenshot(path=str(SHOTS / "01_first_load.png"))
+
+        states = ask(page, "瑞安建成了多少家博士后工作站?")
+        check_answer(page, states, ("9",))
+        page.screenshot(path=str(SHOTS / "02_answer_zh.png"), full_page=True)
+
+        page.locator("#new-chat").click()
+        page.wait_for_function("document.querySelectorAll(\"#chat [data-testid='bot']\").length === 0")
+        states = ask(page, "Which university signed a strategic cooperation project with the Rui'an city government?")
+        check_answer(page, states, ("Kean", "肯恩"))
+        page.screenshot(path=str(SHOTS / "03_answer_en.png"), full_page=True)
+
+        assert re.search(r"\b[1-9]\d* articles? indexed", page.locator("#status").inner_text())
+        assert "瑞安" in page.locator("#articles").inner_text()  # the panel lists the articles by title
+    except BaseException:
+        page.screenshot(path=str(SHOTS / "99_failure.png"), full_page=True)
+        raise
+    finally:
+        page.close()
