@@ -35,8 +35,11 @@ ingest: install
 serve: install
 	$(VENV)/bin/assistant serve
 
+# Debian's Chromium for the real-browser test (Playwright's own download cannot work here) and a CJK font,
+# without which Chinese and Japanese render as boxes in the screenshots.
 browser:
-	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@test -x /usr/bin/chromium -a -n "$$(fc-list :lang=zh 2>/dev/null)" || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
 
 test: install browser
 	$(VENV)/bin/assistant models --prepare

@@ -77,8 +77,12 @@ class Assistant:
         return report
 
     def ensure_ingested(self, progress: bool = False):
-        """Ingest the seeds when the store is empty or older than the articles (what `serve` needs)."""
-        return self.ingest(progress=progress)
+        """Bring the seeds into the store when it lacks them or holds an older version (what `serve` needs).
+
+        Unchanged seeds cost a hash comparison, nothing is re-embedded. It never prunes: articles a user
+        ingested from elsewhere stay; `assistant ingest` on a folder is the explicit way to prune.
+        """
+        return self.ingest(prune=False, progress=progress)
 
     def search(self, query: str, k: int = 5, **filters) -> list[Passage]:
         from .chat import clean_question
@@ -100,7 +104,11 @@ def default_assistant() -> Assistant:
     global _DEFAULT
     with _DEFAULT_LOCK:
         if _DEFAULT is None:
-            _DEFAULT = Assistant()
+            assistant = Assistant()
+            # `from assistant import answer` on a fresh clone must work: an empty store gets the seeds
+            if assistant.store.count() == 0 and assistant.settings.seeds_dir.is_dir():
+                assistant.ensure_ingested()
+            _DEFAULT = assistant
         return _DEFAULT
 
 

@@ -44,7 +44,10 @@ def _load_local(settings: Settings):
     try:
         model = ChatLlamaCpp(model_path=str(path), n_ctx=settings.n_ctx, n_threads=settings.n_threads,
                              n_batch=512, max_tokens=settings.max_tokens, temperature=settings.temperature,
-                             top_p=1.0, repeat_penalty=1.05, seed=0, verbose=False, streaming=True)
+                             top_p=1.0, repeat_penalty=1.05, seed=0, verbose=False, streaming=True,
+                             # ChatLlamaCpp's defaults (base 10000, scale 1) would override the GGUF's own
+                             # RoPE settings (Qwen2.5: base 1e6); 0 tells llama.cpp to read them from the file
+                             rope_freq_base=0.0, rope_freq_scale=0.0)
         # several evaluated prefixes (answer prompt, follow-up rewrite prompt) survive in RAM,
         # so switching between them does not re-read the fixed system prompt and examples
         from llama_cpp import LlamaRAMCache

@@ -93,16 +93,22 @@ class Retriever:
             gen = self.store.generation()
             if not force and self._index is not None and gen == self._generation:
                 return
-            chunks = {c.chunk_id: c for c in self.store.iter_all()}
+            # metadata of every chunk (small), texts only of chunks this process has not seen yet:
+            # one ingest into a 100k-chunk store must not re-read 100k texts
+            metas = {c.chunk_id: c.metadata for c in self.store.iter_all(include_documents=False)}
+            known = {cid: m["_text"] for cid, m in self._meta.items() if cid in metas}
+            unseen = [cid for cid in metas if cid not in known]
+            for i in range(0, len(unseen), 1000):
+                known.update((c.chunk_id, c.text) for c in self.store.get(unseen[i:i + 1000]))
             index = self._index or self._load_saved()
             have = index.ids()
-            gone = have - chunks.keys()
-            new = [chunks[i] for i in chunks.keys() - have]
+            gone = have - metas.keys()
+            new = [cid for cid in metas.keys() - have if cid in known]
             if gone:
                 index.remove(sorted(gone))
             if new:
-                index.add([c.chunk_id for c in new], [keyword_text(c.text, c.metadata) for c in new])
-            self._meta = {cid: {**c.metadata, "_text": c.text} for cid, c in chunks.items()}
+                index.add(new, [keyword_text(known[cid], metas[cid]) for cid in new])
+            self._meta = {cid: {**meta, "_text": known[cid]} for cid, meta in metas.items() if cid in known}
             self._index, self._generation = index, gen
 
     def _load_saved(self) -> KeywordIndex:
