@@ -117,3 +117,53 @@ def bench_answers(questions_path: Path, limit: int = 0, pipelines=("grounded", "
                      "total_p50_s": round(statistics.median(totals), 2),
                      "total_p95_s": round(percentile(totals, 0.95), 2)}
     return out
+
+
+def normalise_answer(text: str) -> str:
+    """The scorer's normal form: NFKC, Traditional→Simplified, lower case, no spaces or separators."""
+    import unicodedata
+
+    from .language import convert
+
+    text = convert(unicodedata.normalize("NFKC", text), "t2s").lower()
+    return "".join(ch for ch in text if ch not in " \t\n\r,，、\u00a0\u3000")
+
+
+def bench_gold(passages_path: Path, questions_path: Path, limit: int = 100, distractors: int = 200,
+               settings: Settings | None = None, show: bool = False) -> dict:
+    """Gold-answer-in-answer rate: the full answer pipeline over a public QA set.
+
+    Indexed: every passage the first `limit` questions need, plus `distractors` other passages of the
+    set (the first ones in file order), so retrieval still has to find the right one.
+    """
+    from .api import Assistant
+
+    base = settings or Settings()
+    questions = read_jsonl(questions_path, limit)
+    rows = read_jsonl(passages_path)
+    needed = {q["passage_id"] for q in questions}
+    others = [r for r in rows if r["id"] not in needed][:distractors]
+    chosen = [r for r in rows if r["id"] in needed] + others
+    hits, refused, firsts, totals, per = 0, 0, [], [], []
+    with tempfile.TemporaryDirectory(prefix="assistant-gold-") as tmp:
+        s = base.model_copy(update={"store_dir": Path(tmp), "chroma_url": "", "collection": "gold"})
+        assistant = Assistant(s)
+        rate = index_articles(assistant, passages_as_articles(chosen))
+        for q in questions:
+            first, total, result = time_stream(assistant.stream_answer(q["question"]))
+            firsts.append(first)
+            totals.append(total)
+            golds = list(q.get("answers", [])) + list(q.get("answers_zh", []))
+            text = normalise_answer(result.text if result else "")
+            ok = any(normalise_answer(g) and normalise_answer(g) in text for g in golds)
+            hits += ok
+            refused += bool(result is not None and not result.citations)
+            per.append({"id": q["id"], "ok": ok, "answer": result.text if result else "", "gold": golds})
+            if show:
+                print(f"{'ok ' if ok else 'BAD'} {q['id']} {q['question'][:60]!r} -> {per[-1]['answer'][:80]!r} "
+                      f"gold={golds[:2]}", flush=True)
+    n = len(questions)
+    return {"gold_in_answer": round(hits / n, 3), "refused": round(refused / n, 3), "questions": n,
+            "passages_indexed": len(chosen), "index_chunks_per_s": round(rate, 2),
+            "ttft_p50_s": round(statistics.median(firsts), 2), "total_p50_s": round(statistics.median(totals), 2),
+            "answers": per}

@@ -158,6 +158,22 @@ def bench_answers(questions: Path = typer.Option(Path("../shared/eval/dev_qa.jso
     _print_json(result) if json_out else [typer.echo(f"{n}: {r}") for n, r in result.items()]
 
 
+@bench_app.command("gold")
+def bench_gold(passages: Path = typer.Option(..., exists=True, dir_okay=False),
+               questions: Path = typer.Option(..., exists=True, dir_okay=False),
+               limit: int = 100, distractors: int = typer.Option(200, help="Other passages indexed beside the gold ones."),
+               json_out: bool = typer.Option(False, "--json")):
+    """Gold-answer-in-answer rate of the whole answer pipeline on a public QA set."""
+    force_offline()
+    from .bench import bench_gold as run
+
+    result = run(passages, questions, limit=limit, distractors=distractors, show=not json_out)
+    if json_out:
+        _print_json(result)
+    else:
+        typer.echo(" ".join(f"{k}={v}" for k, v in result.items() if k != "answers"))
+
+
 @bench_app.command("scale")
 def bench_scale(chunks: int = typer.Option(10000, "--chunks", min=1),
                 server: bool = typer.Option(False, "--server", help="Also a Chroma server started on 127.0.0.1."),
