@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import threading
 import uuid
@@ -17,6 +18,7 @@ from .errors import StoreError
 from .lexical import DEFAULT_SCHEME, tokenize, tokenizer_signature
 
 FORMAT = "keyword-index/1"
+_HIRAGANA = re.compile(r"[\u3041-\u309f]")
 # Idf-weighted share of the query found in the best hit below which the keyword side is taken to
 # have nothing to say; calibrated on the public sets (docs/retrieval.md).
 COVERAGE_MIN = 0.20
@@ -24,6 +26,18 @@ BATCH = 2000  # texts tokenised per step: bounds the memory of per-token Python 
 TAIL_MIN = 2000  # new docs go to a small tail segment; merged when it outgrows this or main/8
 DEAD_MAX = 0.2  # removed docs linger (Lucene-style) until they exceed this share, then compact
 FILTER_LOOKUP_MAX = 2048  # allowed_ids up to this size are looked up; wider filters are walked
+
+
+def query_tokens(tokens: list[str]) -> list[str]:
+    """Distinct query tokens without hiragana ones (particles, okurigana, bigrams across them).
+
+    They are grammar, not content: in a store where Japanese is one article among Chinese ones they
+    have a high idf, so a Japanese question matched the Japanese article by its particles alone, and
+    over Chinese text they made every Japanese question look unmatched. Passages keep them indexed.
+    """
+    distinct = list(dict.fromkeys(tokens))
+    content = [t for t in distinct if not _HIRAGANA.search(t)]
+    return content or distinct
 
 
 @dataclass(frozen=True)
@@ -176,7 +190,7 @@ class KeywordIndex:
 
     def search_with_evidence(self, query: str, k: int = 10, allowed_ids=None):
         """Hits as search() plus an Evidence telling fusion whether the keyword side saw the query."""
-        tokens = set(self._tokens(query))
+        tokens = query_tokens(self._tokens(query))
         with self._lock:
             n = len(self._ids)
             tids = np.array([self._vocab.get(t, -1) for t in tokens], np.int64)
@@ -188,10 +202,12 @@ class KeywordIndex:
             scores = np.bincount(docs, weights=w, minlength=n)
             top = self._top(scores, k, allowed_ids)
             hits = [(self._ids[p], float(scores[p])) for p in top]
-        total = float(idf.sum()) or 1.0
         found = np.unique(which[docs == top[0]]) if len(top) else np.zeros(0, np.int64)
+        in_best = np.zeros(len(tokens), bool)
+        in_best[np.flatnonzero(known)[found]] = True
+        total = float(idf.sum()) or 1.0
         evidence = Evidence(len(tokens), float(idf[known].sum()) / total,
-                            float(idf[known][found].sum()) / total, hits[0][1] if hits else 0.0)
+                            float(idf[in_best].sum()) / total, hits[0][1] if hits else 0.0)
         return hits, evidence
 
     def _postings(self, tids: np.ndarray):
