@@ -50,3 +50,11 @@ def test_a_single_shared_number_is_not_support():
 def test_sentences_split_after_markers_and_keep_decimals():
     assert split_sentences("总奖金4460万元[1]。共8项任务[2]。") == ["总奖金4460万元[1]。", "共8项任务[2]。"]
     assert split_sentences("It was 44.6 million yuan [1]. Then more.") == ["It was 44.6 million yuan [1].", " Then more."]
+
+
+def test_list_items_are_sentences_and_keep_their_line_breaks():
+    text = "The events held in 2023 were:\n1. 会谈在宁波市南苑饭店举行\n2. 瑞安建成了9家博士后工作站"
+    shown, cites = checker.check(text, SNIPPETS)
+    assert shown.splitlines() == ["The events held in 2023 were:", "1. 会谈在宁波市南苑饭店举行[1]",
+                                  "2. 瑞安建成了9家博士后工作站[2]"]
+    assert [c.source for c in cites] == ["000.txt", "001.txt"]
