@@ -1,6 +1,7 @@
 """condense → retrieve → pick evidence → answer (streamed) → check citations; the Answer object."""
 from __future__ import annotations
 
+import re
 import threading
 import unicodedata
 from typing import Iterator, Sequence
@@ -11,7 +12,8 @@ from .errors import InputError
 from .evidence import SentenceScorer, catalogue_snippets, is_cross_article, select_snippets
 from .language import detect_lang, match_script
 from .llm import stream_text
-from .prompts import NOT_FOUND, answer_messages, condense_messages, refusal
+from .prompts import (NOT_FOUND, answer_messages, condense_messages, refusal, retranslate_messages,
+                      translate_messages)
 from .types import Answer, Passage
 
 # below this e5 similarity, with no keyword evidence either, nothing in the articles is about the question
@@ -38,6 +40,26 @@ def _history(history) -> list[tuple[str, str]]:
         if isinstance(text, str) and text.strip():
             out.append((str(role), text))
     return out
+
+
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+
+
+def _dates_of(catalogue_line: str) -> str:
+    return " ".join(f for f in catalogue_line.split(" | ") if f.startswith("date "))
+
+
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+_KANA = re.compile(r"[\u3040-\u30ff]")
+
+
+def wrong_language(answer: str, lang: str) -> bool:
+    """An English answer without English words, or a Japanese one without kana."""
+    if lang == "en":
+        return not _LATIN_WORD.search(answer)
+    if lang == "ja":
+        return not _KANA.search(answer)
+    return False
 
 
 def _maybe_refusal(raw: str) -> bool:
@@ -68,28 +90,59 @@ class Chat:
         yield from stream_text(self.model, messages, self.settings, self.lock)
 
     def warm_up(self) -> None:
-        """Evaluate the fixed prompt prefix once, so the first real question starts fast."""
-        for _ in self._generate(answer_messages("warm-up", [], "en")):
-            break
+        """Evaluate the fixed prompt prefixes once (translation, answer), so the first question starts fast."""
+        for messages in (translate_messages("warm-up"), answer_messages("warm-up", [], "en")):
+            for _ in self._generate(messages):
+                break
 
-    def condense(self, question: str, history: list[tuple[str, str]]) -> str:
-        if not history:
-            return question  # no extra model call when nothing needs resolving
-        rewritten = "".join(self._generate(condense_messages(question, history))).strip()
+    def search_form(self, question: str, lang: str, history: list[tuple[str, str]]) -> str:
+        """The question as the articles would put it: one model call at most, none for a Chinese
+        question without history.
+
+        A follow-up is rewritten into a standalone Simplified Chinese question; an English or Japanese
+        question is translated. e5-small ranks passages of the question's own language first and BM25
+        cannot match across languages, so a translation finds the Chinese passage both ways."""
+        if history:
+            messages = condense_messages(question, history)
+        elif lang.startswith("zh") or not self.settings.translate_queries:
+            return question
+        else:
+            messages = translate_messages(question)
+        rewritten = "".join(self._generate(messages)).strip()
         rewritten = rewritten.splitlines()[0].strip() if rewritten else ""
         return rewritten if 3 <= len(rewritten) <= 4 * len(question) + 200 else question
 
-    def evidence(self, question: str) -> tuple[list[Passage], list[Snippet], bool]:
-        qvec = self.embeddings.embed_query(question)
+    def evidence(self, question: str, search_form: str = "") -> tuple[list[Passage], list[Snippet], bool]:
+        """Passages and the snippets for the prompt; a search form (translation) is searched along with
+        the question: keywords from it, the vector halfway between the two."""
+        import numpy as np
+
+        cross = is_cross_article(question) or is_cross_article(search_form)
+        qvec = np.asarray(self.embeddings.embed_query(question), dtype=np.float32)
+        if search_form and search_form != question:
+            qvec = qvec + np.asarray(self.embeddings.embed_query(search_form), dtype=np.float32)
+            qvec /= np.linalg.norm(qvec) or 1.0
+            question = search_form
+        qvec = qvec.tolist()
         passages = self.retriever.search(question, k=self.settings.top_k, vector=qvec)
-        if is_cross_article(question):
-            cat = self.retriever.catalogue()
+        if cross:
+            cat = self._catalogue_for(question + " " + search_form)
             per_article = {src: self.retriever.search(question, k=2, vector=qvec, source=src) for src in cat}
             snippets = catalogue_snippets(question, qvec, per_article, cat, self.scorer)
             return passages + [p for ps in per_article.values() for p in ps], snippets, True
         if not passages or not self._relevant(passages):
             return passages, [], False
         return passages, select_snippets(question, qvec, passages, self.scorer), False
+
+    def _catalogue_for(self, question: str) -> dict[str, str]:
+        """The article catalogue; a question naming years keeps the articles dated in one of them
+        (all of them when none is), so a small model only has to read what qualifies."""
+        cat = self.retriever.catalogue()
+        years = set(_YEAR.findall(question))
+        if years:
+            dated = {src: line for src, line in cat.items() if years & set(_YEAR.findall(_dates_of(line)))}
+            return dated or cat
+        return cat
 
     @staticmethod
     def _relevant(passages: Sequence[Passage]) -> bool:
@@ -100,14 +153,16 @@ class Chat:
         """Yield text pieces as they come, then the final Answer (its text is the checked version)."""
         question = clean_question(question, self.settings.max_question_chars)
         lang = detect_lang(question)
-        standalone = self.condense(question, _history(history))
-        passages, snippets, cross = self.evidence(standalone)
+        history = _history(history)
+        standalone = self.search_form(question, lang, history)
+        # a follow-up's own words ("that list") mislead the search: its standalone form alone is searched
+        passages, snippets, cross = (self.evidence(standalone) if history else self.evidence(question, standalone))
         if not snippets:
             text = refusal(lang)
             yield text
             yield Answer(text=text, passages=tuple(passages), refused=True, lang=lang)
             return
-        messages = answer_messages(standalone, snippets, lang)
+        messages = answer_messages(question, snippets, lang, standalone)
         raw, streamed = "", False
         for piece in self._generate(messages):
             raw += piece
@@ -116,6 +171,14 @@ class Chat:
             elif not _maybe_refusal(raw):  # hold back a refusal token until it can be told apart
                 streamed = True
                 yield match_script(raw, lang)
+        if NOT_FOUND not in raw and wrong_language(raw, lang):
+            # a 1.5B model often copies a Chinese passage instead of answering in English or Japanese:
+            # one more call puts the answer into the question's language, markers kept
+            raw = "".join(self._generate(retranslate_messages(raw.strip(), lang)))
+            if streamed:
+                yield "\n\n"
+            streamed = True
+            yield raw
         result = self._finish(raw, snippets, passages, lang)
         if result.refused and not streamed:
             yield result.text
@@ -125,6 +188,10 @@ class Chat:
         if NOT_FOUND in raw or not raw.strip():
             return Answer(text=refusal(lang), passages=tuple(passages), refused=True, lang=lang)
         text, citations = self.checker.check(match_script(raw.strip(), lang), snippets)
+        if not citations:
+            # not one sentence is borne out by the passages: the model answered from elsewhere
+            # (its own knowledge, or a guess), and an answer nobody can check is not given
+            return Answer(text=refusal(lang), passages=tuple(passages), refused=True, lang=lang)
         return Answer(text=text, citations=citations, passages=tuple(passages), lang=lang)
 
     def answer(self, question, history=None) -> Answer:

@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     top_k: int = 5
     keyword_weight: float = 0.5  # share of the keyword side in hybrid fusion, when it has evidence
     crosslingual: bool = True  # expand English queries into Chinese keywords (CC-CEDICT + pinyin names)
+    translate_queries: bool = True  # search an English/Japanese question by its Chinese translation too
     crosslingual_weight: float = 0.3  # keyword share when the keywords came from that expansion
     max_question_chars: int = 2000
 

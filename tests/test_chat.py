@@ -51,6 +51,12 @@ def test_model_refusal_token_becomes_a_refusal_in_the_question_language_without_
     assert result.refused and result.citations == () and result.text == REFUSALS["ja"]
 
 
+def test_an_answer_the_passages_do_not_bear_out_is_refused_without_citations():
+    chat, _ = make_chat(["2022年北京冬奥会的吉祥物是冰墩墩[1]。"])
+    result = chat.answer("2022年北京冬奥会的吉祥物是什么?")
+    assert result.refused and result.citations == () and result.text == REFUSALS["zh-Hans"]
+
+
 def test_weak_retrieval_refuses_without_calling_the_model():
     chat, model = make_chat(["should not be used"], dense=0.5)
     result = chat.answer("2022年北京冬奥会的吉祥物是什么?")
@@ -77,6 +83,22 @@ def test_follow_up_is_condensed_first_and_retrieval_uses_the_standalone_question
     result = chat.answer("那博士后工作站呢?", history=history)
     assert chat.retriever.queries[0] == "瑞安建成了多少家博士后工作站?"
     assert result.citations
+
+
+def test_english_question_is_searched_by_its_translation_and_answered_in_english():
+    chat, model = make_chat(["瑞安建成了多少家博士后工作站?", "Rui'an has built 9 postdoctoral workstations (博士后工作站) [1]."])
+    result = chat.answer("How many postdoctoral workstations has Rui'an built?")
+    assert chat.retriever.queries[0] == "瑞安建成了多少家博士后工作站?"
+    assert model.i == 2  # one translation, one answer
+    assert result.text.startswith("Rui'an has built 9") and result.citations[0].source == "001.txt"
+
+
+def test_an_answer_in_the_wrong_language_is_put_into_the_question_language():
+    chat, model = make_chat(["瑞安建成了多少家博士后工作站?", "瑞安建成了9家博士后工作站[1]。",
+                             "Rui'an has built 9 postdoctoral workstations (博士后工作站) [1]."])
+    result = chat.answer("How many postdoctoral workstations has Rui'an built?")
+    assert model.i == 3  # translation, answer, the answer put into English
+    assert result.text.startswith("Rui'an has built 9") and result.citations
 
 
 def test_no_history_means_no_rewrite_call():
