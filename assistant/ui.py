@@ -45,7 +45,9 @@ class Warmup:
             if self.ingest:
                 self.assistant.ensure_ingested()
             self.assistant.embeddings.embed_query("warm-up")  # the embedder loads on first use
-            self.assistant.chat  # builds the retriever and loads the chat model
+            chat = self.assistant.chat  # builds the retriever and loads the chat model
+            if hasattr(chat, "warm_up"):
+                chat.warm_up()  # evaluates the fixed prompt prefixes: the first question starts fast
         except Exception as exc:  # shown in the status line; each question then retries and reports
             log.exception("warm-up failed")
             self.error = exc
