@@ -88,10 +88,36 @@ def _adjacent(a: Sentence, b: Sentence) -> bool:
     return 0 <= text_gap <= 2 and a.passage.source == b.passage.source
 
 
+_CLAUSE = re.compile(r"[^,，;；:：]*(?:[,，;；:：]|$)")
+SENTENCE_MAX = 110  # longer sentences are cut to their best run of clauses
+
+
+def trim(sentence: Sentence, question: str, scorer: SentenceScorer, max_chars: int = SENTENCE_MAX) -> Sentence:
+    """A long sentence cut to the run of clauses (up to max_chars) that shares most with the question,
+    so two long sentences no longer crowd each other out of the prompt; offsets stay exact."""
+    if len(sentence.text) <= max_chars or scorer.overlap is None:
+        return sentence
+    spans = [(m.start(), m.end()) for m in _CLAUSE.finditer(sentence.text) if m.end() > m.start()]
+    windows = []
+    for i in range(len(spans)):
+        j = i
+        while j + 1 < len(spans) and spans[j + 1][1] - spans[i][0] <= max_chars:
+            j += 1
+        windows.append((spans[i][0], spans[j][1]))
+    texts = [sentence.text[a:b].strip() for a, b in windows]
+    scores = scorer.overlap(question, texts)
+    best = max(range(len(windows)), key=lambda w: (scores[w], -w))
+    a, b = windows[best]
+    lead = len(sentence.text[a:b]) - len(sentence.text[a:b].lstrip())
+    text = texts[best]
+    start = sentence.start + a + lead
+    return Sentence(sentence.passage, text, start, start + len(text))
+
+
 def select_snippets(question: str, qvec, passages: Sequence[Passage], scorer: SentenceScorer,
-                    budget_chars: int = 260, max_sentences: int = 4) -> list[Snippet]:
+                    budget_chars: int = 280, max_sentences: int = 4) -> list[Snippet]:
     """The best sentences within a character budget, merged per chunk, in article order."""
-    sents = [s for p in passages for s in sentences_of(p)]
+    sents = [trim(s, question, scorer) for p in passages for s in sentences_of(p)]
     if not sents:
         return []
     rank_prior = {p.chunk_id: 0.02 * (len(passages) - i) for i, p in enumerate(passages)}

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -58,6 +59,23 @@ def _normalised(pairs, floor_zero: bool = False) -> dict[str, float]:
     hi, lo = max(values), 0.0 if floor_zero else min(values)
     span = (hi - lo) or 1.0
     return {cid: (v - lo) / span for cid, v in pairs}
+
+
+FOCUS_BOOST = 3.0
+# what a question asks about stands next to its question word: 主题 in "的主题是什么", 博士后工作站 in
+# "多少家博士后工作站", 单位 in "哪个单位主办"; Japanese "何人" / "誰" likewise
+_FOCUS = re.compile(
+    r"([\u4e00-\u9fff]{1,4})(?:是什么|是什麼|是哪|是谁|是誰|是多少|是何|は何|は誰|はどこ|はいつ)"
+    r"|(?:多少|几|幾|哪个|哪個|哪家|哪所|哪些|哪位|哪项|哪項|哪天|哪年|什么|什麼|何)([\u4e00-\u9fff]{1,6})")
+
+
+def focus_terms(question: str) -> list[str]:
+    """The words a question asks about, found beside its question word ([] when none is)."""
+    out = []
+    for m in _FOCUS.finditer(question):
+        term = m.group(1) or m.group(2) or ""
+        out.append(term.split("的")[-1] if m.group(1) else term)
+    return [t for t in out if t]
 
 
 def keyword_text(text: str, meta: dict) -> str:
@@ -162,8 +180,11 @@ class Retriever:
         text_tokens = [q_tokens & set(self._index.tokens(t)) for t in texts]
         idf = self._index.idf(q_tokens)
         n = len(texts)
-        local = {t: math.log1p(n / (1 + sum(t in tt for tt in text_tokens))) for t in q_tokens}
-        weight = {t: idf[t] * local[t] for t in q_tokens}
+        # log(n / count): a word in nearly every candidate weighs ~0, so the asked-about word (主题,
+        # 工程师) outranks the event's name repeated everywhere (log1p kept half the name's weight)
+        local = {t: math.log((n + 1) / (1 + sum(t in tt for tt in text_tokens))) for t in q_tokens}
+        focus = set(self._index.tokens(" ".join(focus_terms(query)))) & q_tokens
+        weight = {t: idf[t] * local[t] * (FOCUS_BOOST if t in focus else 1.0) for t in q_tokens}
         total = sum(weight.values()) or 1.0
         return [sum(weight[t] for t in tt) / total for tt in text_tokens]
 

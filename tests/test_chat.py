@@ -120,3 +120,25 @@ def test_overlong_question_is_refused_with_the_limit():
     with pytest.raises(InputError, match="limit is 2,000"):
         chat.answer("问" * 20_000)
     assert model.i == 0
+
+
+@pytest.mark.parametrize("question, focus", [
+    ("瑞安雲江科創大會的主題是什麼?", ["主題"]), ("浙江计划引进多少海外工程师?", ["海外工程师"]),
+    ("海创汇科技创业发展股份有限公司的董事长是谁?", ["董事长"]), ("Who came?", [])])
+def test_focus_terms_are_the_words_beside_the_question_word(question, focus):
+    from assistant.retrieval import focus_terms
+
+    assert focus_terms(question) == focus
+
+
+def test_a_long_sentence_is_trimmed_to_its_best_clauses_with_exact_offsets():
+    from assistant.evidence import SentenceScorer, sentences_of, trim
+
+    text = ("引育更多具有全球影响力的战略科学家,打造一流科技领军人才和创新团队,培育领军型创新创业团队100个以上,"
+            "支持有条件的科研力量积极参与国际大科学计划,加快布局建设国际科技合作载体,面向主要创新型国家和制造业强国引进千名海外工程师。")
+    passage = Passage("c9", "002.txt", "t", text, 0.1, 500, 500 + len(text))
+    scorer = SentenceScorer(None, overlap=lambda q, texts: [float("工程师" in t) for t in texts])
+    (sentence,) = sentences_of(passage)
+    cut = trim(sentence, "引进多少海外工程师?", scorer, max_chars=60)
+    assert cut.text.endswith("引进千名海外工程师。") and len(cut.text) <= 60
+    assert text[cut.start - 500:cut.end - 500] == cut.text
