@@ -42,6 +42,7 @@ def _history(history) -> list[tuple[str, str]]:
     return out
 
 
+_CLAUSES = re.compile(r"[,，;；。！？!?]")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 
 
@@ -80,11 +81,16 @@ class Chat:
         self.checker = CitationChecker(self._embed_pairs)
 
     def _embed_pairs(self, sentences: list[str], snippets: list[str]):
-        qs = self.embeddings.embed_documents(sentences)
-        docs = self.scorer.vectors(snippets)
+        """Cosine of each sentence with each snippet: the best of the whole snippet and its clauses,
+        since a short answer ("8 tasks") sits far from a long passage but close to its own clause."""
         import numpy as np
 
-        return (np.asarray(qs, dtype=np.float32) @ docs.T).tolist()
+        qs = np.asarray(self.embeddings.embed_documents(sentences), dtype=np.float32)
+        out = np.full((len(sentences), len(snippets)), -1.0, dtype=np.float32)
+        for j, snippet in enumerate(snippets):
+            parts = [snippet] + [c.strip() for c in _CLAUSES.split(snippet) if len(c.strip()) >= 6]
+            out[:, j] = (qs @ self.scorer.vectors(parts).T).max(axis=1)
+        return out.tolist()
 
     def _generate(self, messages) -> Iterator[str]:
         yield from stream_text(self.model, messages, self.settings, self.lock)
@@ -103,14 +109,16 @@ class Chat:
         question is translated. e5-small ranks passages of the question's own language first and BM25
         cannot match across languages, so a translation finds the Chinese passage both ways."""
         if history:
-            messages = condense_messages(question, history)
-        elif lang.startswith("zh") or not self.settings.translate_queries:
+            question = self._rewrite(condense_messages(question, history), question)
+            lang = detect_lang(question)  # the model does not always write the rewrite in Chinese
+        if lang.startswith("zh") or not self.settings.translate_queries:
             return question
-        else:
-            messages = translate_messages(question)
+        return self._rewrite(translate_messages(question), question)
+
+    def _rewrite(self, messages, fallback: str) -> str:
         rewritten = "".join(self._generate(messages)).strip()
         rewritten = rewritten.splitlines()[0].strip() if rewritten else ""
-        return rewritten if 3 <= len(rewritten) <= 4 * len(question) + 200 else question
+        return rewritten if 3 <= len(rewritten) <= 4 * len(fallback) + 200 else fallback
 
     def evidence(self, question: str, search_form: str = "") -> tuple[list[Passage], list[Snippet], bool]:
         """Passages and the snippets for the prompt; a search form (translation) is searched along with
