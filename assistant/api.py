@@ -53,15 +53,16 @@ class Assistant:
             if self._chat is None:
                 from .chat import Chat
 
+                from .llm import build_chat_model, lock_for, model_lock
+
                 model, lock = self._chat_model, None
                 if model is None:
-                    from .llm import build_chat_model, model_lock
-
                     model, lock = build_chat_model(self.settings), model_lock(self.settings)
+                lock = lock or lock_for(model)  # a model shared by several Assistants has one lock
                 if self.settings.pipeline == "tutorial":
                     from .baseline import TutorialChain
 
-                    self._chat = TutorialChain(self.settings, self.retriever, model, lock or threading.Lock())
+                    self._chat = TutorialChain(self.settings, self.retriever, model, lock)
                 else:
                     self._chat = Chat(self.settings, self.retriever, model, lock, self.embeddings)
             return self._chat

@@ -25,7 +25,9 @@ def iter_article_paths(paths: PathsArg) -> list[Path]:
     found: set[Path] = set()
     for path in (p.absolute() for p in _as_paths(paths)):
         if path.is_dir():
-            found.update(f for f in path.rglob("*") if f.is_file() and _supported(f) and not _hidden(f, path))
+            # a dangling link is kept, so that reading it fails with a warning instead of dropping it unseen
+            found.update(f for f in path.rglob("*")
+                         if (f.is_file() or f.is_symlink()) and _supported(f) and not _hidden(f, path))
         elif path.is_file() and _supported(path):
             found.add(path)
     return sorted(found)

@@ -7,7 +7,7 @@ import warnings
 from typing import Iterator
 
 from .config import Settings
-from .errors import LLMError, ModelError
+from .errors import AssistantError, InputError, LLMError, ModelError
 
 _LOCAL: dict[tuple, object] = {}
 _LOCAL_LOCKS: dict[tuple, threading.Lock] = {}
@@ -68,26 +68,35 @@ def model_lock(settings: Settings):
     return _LOCAL_LOCKS[_local_key(settings)]
 
 
+def lock_for(model) -> threading.Lock:
+    """One lock per chat model object, however many Assistants share it (an injected model too)."""
+    with _REGISTRY_LOCK:
+        for key, lock in _LOCAL_LOCKS.items():
+            if _LOCAL.get(key) is model:
+                return lock
+        held = _INJECTED.setdefault(id(model), (model, threading.Lock()))  # the model is kept: ids stay unique
+        return held[1]
+
+
+_INJECTED: dict[int, tuple[object, threading.Lock]] = {}
+
+
 def translate_error(exc: Exception, settings: Settings) -> Exception:
-    """Endpoint failures become LLMError with what to do; everything else passes through."""
-    if isinstance(exc, (LLMError, ModelError)):
+    """Endpoint failures become LLMError with what to do; an overlong prompt an InputError; everything
+    else passes through."""
+    if isinstance(exc, AssistantError):
         return exc
     name = type(exc).__name__
-    if settings.llm_base_url and _endpoint_failure(exc):
+    if "context window" in str(exc) or "maximum context length" in str(exc):
+        return InputError(f"The question is too long for the model's context of {settings.n_ctx} tokens "
+                          f"({exc}). Shorten the question (rare characters count as several tokens each).")
+    if settings.llm_base_url:  # a page instead of JSON, a broken event stream: the endpoint failed all the same
         what = (f"did not answer within the {settings.llm_timeout:g} s timeout (ASSISTANT_LLM_TIMEOUT)"
                 if "Timeout" in name else f"failed ({name}: {exc})")
         return LLMError(f"The LLM endpoint {settings.llm_base_url} {what}. Check that the server is up "
                         "and ASSISTANT_LLM_BASE_URL / ASSISTANT_LLM_MODEL are right, or unset "
                         "ASSISTANT_LLM_BASE_URL to use the bundled local model.")
     return exc
-
-
-def _endpoint_failure(exc: Exception) -> bool:
-    """openai's errors (langchain-openai subclasses them), and httpx's own when a stream breaks off."""
-    import httpx
-    import openai
-
-    return isinstance(exc, (openai.OpenAIError, httpx.HTTPError))
 
 
 def stream_text(model, messages, settings: Settings, lock) -> Iterator[str]:

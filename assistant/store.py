@@ -29,8 +29,13 @@ def _client(settings: Settings):
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if not settings.chroma_url:
-        settings.store_dir.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(settings.store_dir), settings=chroma_settings)
+        try:
+            settings.store_dir.mkdir(parents=True, exist_ok=True)
+            return chromadb.PersistentClient(path=str(settings.store_dir), settings=chroma_settings)
+        except Exception as exc:  # a file in the folder's place, a damaged chroma.sqlite3, no permission
+            raise StoreError(f"Cannot open the store at {settings.store_dir} ({type(exc).__name__}: {exc}). "
+                             "Move it aside and run `assistant ingest` to rebuild it, or set "
+                             "ASSISTANT_STORE_DIR to another folder.") from exc
     url = urlparse(settings.chroma_url)
     token = settings.chroma_token
     # both headers Chroma's token auth knows: Bearer (self-hosted, proxies) and x-chroma-token (Chroma Cloud)
@@ -77,10 +82,14 @@ class Store:
             raise StoreError(f"Cannot open the store ({self.location}): {exc}") from exc
         if settings.collection not in existing and not create:
             raise StoreError(f"The store at {self.location} has no articles yet. Run `assistant ingest` first.")
-        self.vectorstore = Chroma(
-            collection_name=settings.collection, embedding_function=embeddings, client=client,
-            collection_metadata={"embedder": embeddings.model_id, "schema": SCHEMA_VERSION, "generation": "new"},
-            collection_configuration={"hnsw": {"space": "cosine"}})
+        try:
+            self.vectorstore = Chroma(
+                collection_name=settings.collection, embedding_function=embeddings, client=client,
+                collection_metadata={"embedder": embeddings.model_id, "schema": SCHEMA_VERSION, "generation": "new"},
+                collection_configuration={"hnsw": {"space": "cosine"}})
+        except Exception as exc:
+            raise StoreError(f"Cannot open the collection '{settings.collection}' in the store at {self.location} "
+                             f"({type(exc).__name__}: {exc}). Rebuild it with `assistant ingest --rebuild`.") from exc
         self._check_embedder()
 
     @property
