@@ -167,6 +167,20 @@ def test_dev_answers_survive_cleaning(articles, item):
         assert scorer.matches(gold, [group]), group
 
 
+@pytest.mark.parametrize("item", [q for q in _dev_questions() if q["docs"] and q["all"]], ids=lambda q: q["id"])
+def test_dev_answers_stand_whole_in_one_stored_chunk(articles, item):
+    """...and each stands whole inside one chunk as ingest cuts it (default sizes), not split by a boundary."""
+    from assistant.chunking import chunk_article
+    from assistant.config import Settings
+
+    scorer = _load_scorer()
+    settings = Settings()
+    chunks = [c.text for name in item["docs"]
+              for c in chunk_article(articles[name], settings.chunk_size, settings.chunk_overlap)]
+    for group in item["all"]:
+        assert any(scorer.matches(text, [group]) for text in chunks), group
+
+
 EXPECTED = {
     S0: dict(title="奋力开创科技创新与人才智力合作“升级加力”新局面 2019中芬合作平台高层会谈及项目对接会在甬举行",
              published="", event_dates=("2019-05-20",), place="宁波市南苑饭店", outlet="凤凰网宁波综合", lang="zh-Hans"),
