@@ -10,7 +10,7 @@ from .citations import CitationChecker, Snippet
 from .config import Settings
 from .errors import InputError
 from .evidence import SentenceScorer, catalogue_snippets, is_cross_article, select_snippets
-from .language import detect_lang, match_script
+from .language import detect_lang, has_kana, match_script
 from .llm import stream_text
 from .prompts import (NOT_FOUND, answer_messages, condense_messages, refusal, retranslate_messages,
                       translate_messages)
@@ -51,7 +51,6 @@ def _dates_of(catalogue_line: str) -> str:
 
 
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
-_KANA = re.compile(r"[\u3040-\u30ff]")
 
 
 def wrong_language(answer: str, lang: str) -> bool:
@@ -59,7 +58,7 @@ def wrong_language(answer: str, lang: str) -> bool:
     if lang == "en":
         return not _LATIN_WORD.search(answer)
     if lang == "ja":
-        return not _KANA.search(answer)
+        return not has_kana(answer)
     return False
 
 

@@ -39,6 +39,10 @@ def to_traditional(text: str) -> str:
     return convert(text, "s2t")
 
 
+def has_kana(text: str) -> bool:
+    return bool(_KANA.search(text))
+
+
 def detect_lang(text: str, default: str = "en") -> str:
     """en, ja, zh-Hans or zh-Hant, by script: kana means Japanese; Han characters decide the Chinese script."""
     kana = len(_KANA.findall(text))
