@@ -59,18 +59,6 @@ def unique_articles(articles: list[Article]) -> tuple[list[Article], list[str]]:
     return kept, warnings
 
 
-def _stored_articles(store) -> tuple[dict[str, set[str]], dict[str, str]]:
-    """Chunk ids per stored source, and the source stored for each article hash (one metadata pass)."""
-    ids: dict[str, set[str]] = {}
-    hashes: dict[str, str] = {}
-    for chunk in store.iter_all(include_documents=False):
-        source = str(chunk.metadata.get("source", ""))
-        ids.setdefault(source, set()).add(chunk.chunk_id)
-        if chunk.metadata.get("article_hash"):
-            hashes.setdefault(str(chunk.metadata["article_hash"]), source)
-    return ids, hashes
-
-
 def ingest(settings: Settings, store, keyword_refresh: Callable[[], None] | None = None,
            paths: list[Path] | None = None, *, prune: bool | None = None, progress: bool = False) -> IngestReport:
     """Bring the store in line with the articles; only changed chunks are embedded or deleted.
@@ -85,7 +73,7 @@ def ingest(settings: Settings, store, keyword_refresh: Callable[[], None] | None
     warnings = list(warnings) + dup_warnings
     for w in warnings:
         log.warning(w)
-    existing, stored_hashes = _stored_articles(store)
+    existing, stored_hashes = store.stored_articles()
     current = {a.source for a in articles}
     kept = []
     for art in articles:  # the same text stored earlier under another name that stays: not again

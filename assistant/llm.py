@@ -68,6 +68,9 @@ def model_lock(settings: Settings):
     return _LOCAL_LOCKS[_local_key(settings)]
 
 
+_INJECTED: dict[int, tuple[object, threading.Lock]] = {}
+
+
 def lock_for(model) -> threading.Lock:
     """One lock per chat model object, however many Assistants share it (an injected model too)."""
     with _REGISTRY_LOCK:
@@ -76,9 +79,6 @@ def lock_for(model) -> threading.Lock:
                 return lock
         held = _INJECTED.setdefault(id(model), (model, threading.Lock()))  # the model is kept: ids stay unique
         return held[1]
-
-
-_INJECTED: dict[int, tuple[object, threading.Lock]] = {}
 
 
 def translate_error(exc: Exception, settings: Settings) -> Exception:

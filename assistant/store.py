@@ -159,11 +159,19 @@ class Store:
     def _page(self, offset: int, include: list[str]) -> dict:
         return self.vectorstore.get(limit=_PAGE, offset=offset, include=include)
 
-    def ids_by_source(self) -> dict[str, set[str]]:
-        out: dict[str, set[str]] = {}
+    def stored_articles(self) -> tuple[dict[str, set[str]], dict[str, str]]:
+        """Chunk ids per source, and the source stored for each article hash (one metadata pass)."""
+        ids: dict[str, set[str]] = {}
+        hashes: dict[str, str] = {}
         for chunk in self.iter_all(include_documents=False):
-            out.setdefault(str(chunk.metadata.get("source", "")), set()).add(chunk.chunk_id)
-        return out
+            source = str(chunk.metadata.get("source", ""))
+            ids.setdefault(source, set()).add(chunk.chunk_id)
+            if chunk.metadata.get("article_hash"):
+                hashes.setdefault(str(chunk.metadata["article_hash"]), source)
+        return ids, hashes
+
+    def ids_by_source(self) -> dict[str, set[str]]:
+        return self.stored_articles()[0]
 
     @_server_errors
     def get(self, ids: list[str]) -> list[StoredChunk]:
