@@ -16,6 +16,8 @@ from .prompts import (NOT_FOUND, answer_messages, condense_messages, refusal, re
                       translate_messages)
 from .types import Answer, Passage
 
+# a question across articles reads at most this many catalogue lines: 300 articles made a 12,500-token prompt
+MAX_CATALOGUE = 8
 # below this e5 similarity, with no keyword evidence either, nothing in the articles is about the question
 MIN_DENSE = 0.70
 
@@ -134,6 +136,10 @@ class Chat:
         passages = self.retriever.search(question, k=self.settings.top_k, vector=qvec)
         if cross:
             cat = self._catalogue_for(question + " " + search_form)
+            if len(cat) > MAX_CATALOGUE:  # a big store: the articles its best passages come from
+                ranked = self.retriever.search(question, k=10 * MAX_CATALOGUE, vector=qvec)
+                keep = list(dict.fromkeys(p.source for p in ranked if p.source in cat))[:MAX_CATALOGUE]
+                cat = {src: cat[src] for src in keep}
             per_article = {src: self.retriever.search(question, k=2, vector=qvec, source=src) for src in cat}
             snippets = catalogue_snippets(question, qvec, per_article, cat, self.scorer)
             return passages + [p for ps in per_article.values() for p in ps], snippets, True

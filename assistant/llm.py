@@ -88,8 +88,9 @@ def translate_error(exc: Exception, settings: Settings) -> Exception:
         return exc
     name = type(exc).__name__
     if "context window" in str(exc) or "maximum context length" in str(exc):
-        return InputError(f"The question is too long for the model's context of {settings.n_ctx} tokens "
-                          f"({exc}). Shorten the question (rare characters count as several tokens each).")
+        return InputError(f"The question with its passages is too long for the model's context of "
+                          f"{settings.n_ctx} tokens ({exc}). Shorten the question (rare characters count as "
+                          "several tokens each) or raise ASSISTANT_N_CTX.")
     if settings.llm_base_url:  # a page instead of JSON, a broken event stream: the endpoint failed all the same
         what = (f"did not answer within the {settings.llm_timeout:g} s timeout (ASSISTANT_LLM_TIMEOUT)"
                 if "Timeout" in name else f"failed ({name}: {exc})")

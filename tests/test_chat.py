@@ -142,3 +142,25 @@ def test_a_long_sentence_is_trimmed_to_its_best_clauses_with_exact_offsets():
     cut = trim(sentence, "引进多少海外工程师?", scorer, max_chars=60)
     assert cut.text.endswith("引进千名海外工程师。") and len(cut.text) <= 60
     assert text[cut.start - 500:cut.end - 500] == cut.text
+
+
+class ManyArticles(FakeRetriever):
+    """Twenty articles; the search ranks them from s19 down to s00."""
+
+    def search(self, query, k=5, vector=None, source=None, **filters):
+        self.queries.append(query)
+        sources = [source] if source else [f"s{i:02d}.txt" for i in range(19, -1, -1)]
+        return [Passage(f"c-{s}", s, s, TEXT, 0.1, 100, 100 + len(TEXT), {"dense": 0.9, "source": s})
+                for s in sources[:k]]
+
+    def catalogue(self):
+        return {f"s{i:02d}.txt": f"event {i} | date 2021-11-14" for i in range(20)}
+
+
+def test_a_question_across_many_articles_reads_only_the_best_ranked_catalogue_lines():
+    from assistant.chat import MAX_CATALOGUE
+
+    model = FakeListChatModel(responses=["瑞安建成了9家博士后工作站[1]。", "UNUSED"])
+    chat = Chat(Settings(), ManyArticles(), model)
+    passages, snippets, cross = chat.evidence("列出所有活动的日期")
+    assert cross and [s.source for s in snippets] == sorted(f"s{i:02d}.txt" for i in range(19, 19 - MAX_CATALOGUE, -1))
