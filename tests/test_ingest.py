@@ -64,17 +64,6 @@ class Seeded:
 
 
 @pytest.fixture(scope="module")
-def embeddings():
-    """One real e5 model for every Assistant here, loaded (and run once) before anything is timed."""
-    from assistant.models import STEmbeddings
-
-    force_offline()
-    emb = STEmbeddings(Settings())
-    emb.embed_documents(["warm-up"])
-    return emb
-
-
-@pytest.fixture(scope="module")
 def seeded(tmp_path_factory, embeddings) -> Seeded:
     store_dir = tmp_path_factory.mktemp("gold") / "store"
     assistant = Assistant(Settings(store_dir=store_dir), embeddings=embeddings)

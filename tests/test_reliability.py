@@ -177,16 +177,6 @@ def endpoint(mode: str):
 # ---- shared fixtures ---------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def embeddings():
-    """One real e5 model for the module (the store checks its id, not the object)."""
-    from assistant.models import STEmbeddings, ensure_embedder
-
-    force_offline()
-    ensure_embedder(Settings())
-    return STEmbeddings(Settings())
-
-
-@pytest.fixture(scope="module")
 def seeded(embeddings, tmp_path_factory) -> Settings:
     """Settings of a store holding the five seeds (ingested once: 15-45 s on 2 cores); tests only read it."""
     settings = Settings(store_dir=tmp_path_factory.mktemp("seeded") / "store")

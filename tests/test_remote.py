@@ -25,16 +25,6 @@ QUESTIONS = [GOLD_Q, "2019中芬合作平台高层会谈由哪个单位主办?",
 
 
 @pytest.fixture(scope="session")
-def embeddings():
-    """One real e5 model shared by every Assistant here (the store checks its id, not the object)."""
-    from assistant.models import STEmbeddings, ensure_embedder
-
-    force_offline()
-    ensure_embedder(Settings())
-    return STEmbeddings(Settings())
-
-
-@pytest.fixture(scope="session")
 def chroma_url(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("chroma-server")
     port = free_port()
