@@ -201,3 +201,23 @@ def test_real_report_assembles_and_loads_both_models(bundled):
     assert report["llm"]["size_bytes"] == gguf.SIZE and report["llm"]["checksum"] == "ok"
     assert report["embedder"]["checksum"] == "ok" and report["embedder"]["load_seconds"] > 0
     assert report["llm"]["load_seconds"] > 0
+
+
+@pytest.mark.slow
+def test_prompt_cache_states_hold_no_score_copy_and_restore_the_same_answer(bundled):
+    """A prompt restored from the RAM cache (KV state only, no 296 MB score buffer) answers exactly as
+    when it was first evaluated from scratch (greedy decoding)."""
+    from assistant.llm import build_chat_model
+
+    model = build_chat_model(Settings())
+    system = ("system", "Answer in one short sentence, from the passage only.")
+    first = [system, ("human", "Passage: 瑞安已建成9家博士后工作站。\nQuestion: 瑞安建成了多少家博士后工作站?")]
+    other = [system, ("human", "Passage: 大会发布了8项揭榜挂帅任务。\nQuestion: 大会发布了多少项任务?")]
+    model.client.reset()
+    fresh = model.invoke(first).content
+    assert "9" in fresh
+    assert "8" in model.invoke(other).content
+    restored = model.invoke(first).content  # the context holds `other` now: `first` comes back from the cache
+    assert restored == fresh
+    states = list(model.client.cache.cache_state.values())
+    assert len(states) >= 2 and all(s.scores.size == 0 for s in states)
