@@ -142,9 +142,13 @@ def select_snippets(question: str, qvec, passages: Sequence[Passage], scorer: Se
 
 
 def _merge(picked: list[Sentence]) -> list[Snippet]:
-    """One snippet per chunk: its chosen sentences joined in article order."""
+    """One snippet per chunk: its chosen sentences joined in article order; the chunks of one article
+    next to each other in article order (its title is then shown once), articles best first."""
     groups: dict[str, list[Sentence]] = {}
+    best = {}
     for s in picked:
+        best.setdefault(s.passage.source, len(best))
+    for s in sorted(picked, key=lambda s: (best[s.passage.source], s.passage.start)):
         groups.setdefault(s.passage.chunk_id, []).append(s)
     snippets = []
     for n, (cid, group) in enumerate(groups.items(), start=1):

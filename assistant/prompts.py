@@ -20,25 +20,25 @@ SYSTEM = (
 # Worked examples (invented articles) sit in the fixed prefix: llama.cpp evaluates them once and
 # reuses them, so they cost no time per question and show a 1.5B model what is wanted.
 EXAMPLES = [
-    ("[1] «杭州数字经济论坛开幕» 3月8日,2022杭州数字经济论坛在杭州国际博览中心开幕。论坛由杭州市人民政府主办,市经信局承办。\n"
-     "[2] «杭州数字经济论坛开幕» 会上共签约项目12个,总投资达56亿元。",
+    ("«杭州数字经济论坛开幕»\n[1] 3月8日,2022杭州数字经济论坛在杭州国际博览中心开幕。论坛由杭州市人民政府主办,市经信局承办。\n"
+     "[2] 会上共签约项目12个,总投资达56亿元。",
      "论坛由哪个单位主办?", "zh-Hans", "论坛由杭州市人民政府主办[1]。"),
-    ("[1] «台中智慧機械展» 台中市政府與德國弗勞恩霍夫研究所簽署合作備忘錄,共同推動智慧製造。",
+    ("«台中智慧機械展»\n[1] 台中市政府與德國弗勞恩霍夫研究所簽署合作備忘錄,共同推動智慧製造。",
      "Which German institute signed a memorandum with the Taichung city government?", "en",
      "The Fraunhofer Institute (弗勞恩霍夫研究所) signed the memorandum with the Taichung city government [1].",
      "哪个德国研究所与台中市政府签署了备忘录?"),
-    ("[1] «成都科技周» 本届科技周共吸引观众超过8万人次,展出科技成果300余项。",
+    ("«成都科技周»\n[1] 本届科技周共吸引观众超过8万人次,展出科技成果300余项。",
      "科学技術週間の来場者数は何人でしたか?", "ja", "来場者数は8万人を超えました[1]。", "科技周的观众有多少人?"),
-    ("[1] «深圳创新大会» 大会期间发布了5项人才政策,吸引了200多家企业参加。",
+    ("«深圳创新大会»\n[1] 大会期间发布了5项人才政策,吸引了200多家企业参加。",
      "What was the budget of the Shenzhen innovation conference?", "en", NOT_FOUND, "深圳创新大会的预算是多少?"),
-    ("[1] «合肥国际合作» 4月12日,合肥市与德国汉诺威市签署友好城市协议。",
+    ("«合肥国际合作»\n[1] 4月12日,合肥市与德国汉诺威市签署友好城市协议。",
      "合肥與哪個德國城市簽署了友好城市協議?", "zh-Hant", "合肥與德國漢諾威市簽署了友好城市協議[1]。"),
     ("[1] 2021杭州人工智能大会 | date 2021-09-10 | place 杭州 — 大会发布了10项成果。\n"
      "[2] 2022宁波港口论坛 | date 2022-05-18 | place 宁波 — 论坛签约项目8个。",
      "Which events were held in 2022?", "en",
      "The 2022 Ningbo Port Forum (2022宁波港口论坛) was held in Ningbo (宁波) on 2022-05-18 [2].",
      "哪些活动是在2022年举行的?"),
-    ("[1] «宁波智能制造展» 展会共吸引参展企业320家,签约金额达15亿元。",
+    ("«宁波智能制造展»\n[1] 展会共吸引参展企业320家,签约金额达15亿元。",
      "How much was signed at the Ningbo expo?", "en",
      "Contracts worth 1.5 billion yuan (15亿元) were signed at the expo [1].", "宁波展会签约金额是多少?"),
 ]
@@ -73,9 +73,15 @@ def refusal(lang: str) -> str:
 
 
 def format_snippets(snippets) -> str:
-    """[n] «title» text — one line per supporting snippet."""
-    return "\n".join(f"[{s.marker}] «{s.title}» {s.text}" if s.title else f"[{s.marker}] {s.text}"
-                     for s in snippets)
+    """«title» once per run of snippets from one article, then "[n] text" lines: a title repeated on
+    every line cost up to a third of the prompt, and each prompt token costs ~20 ms here."""
+    lines, title = [], None
+    for s in snippets:
+        if s.title and s.title != title and not s.text.startswith(s.title):  # a catalogue line has its own
+            lines.append(f"«{s.title}»")
+        title = s.title
+        lines.append(f"[{s.marker}] {s.text}")
+    return "\n".join(lines)
 
 
 def _user(passages: str, question: str, lang: str, search_form: str = "") -> str:
