@@ -86,11 +86,17 @@ class Chat:
         since a short answer ("8 tasks") sits far from a long passage but close to its own clause."""
         import numpy as np
 
-        qs = np.asarray(self.embeddings.embed_documents(sentences), dtype=np.float32)
         out = np.full((len(sentences), len(snippets)), -1.0, dtype=np.float32)
-        for j, snippet in enumerate(snippets):
-            parts = [snippet] + [c.strip() for c in _CLAUSES.split(snippet) if len(c.strip()) >= 6]
-            out[:, j] = (qs @ self.scorer.vectors(parts).T).max(axis=1)
+        if not sentences or not snippets:
+            return out.tolist()
+        qs = np.asarray(self.embeddings.embed_documents(sentences), dtype=np.float32)
+        parts = [[snippet] + [c.strip() for c in _CLAUSES.split(snippet) if len(c.strip()) >= 6]
+                 for snippet in snippets]
+        sims = qs @ self.scorer.vectors([p for ps in parts for p in ps]).T  # one encoder call for all snippets
+        lo = 0
+        for j, ps in enumerate(parts):
+            out[:, j] = sims[:, lo:lo + len(ps)].max(axis=1)
+            lo += len(ps)
         return out.tolist()
 
     def _generate(self, messages) -> Iterator[str]:
