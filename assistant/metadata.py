@@ -4,7 +4,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from datetime import date
-from functools import lru_cache
+
+from .language import convert, has_kana
 
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _HAN_CHAR = re.compile(rf"[{_HAN}]")
@@ -44,26 +45,15 @@ def detect_lang(text: str) -> str:
     counts = Counter(text)  # per distinct character: a 5 MB article is not copied out a character at a time
     chars = {c for c in counts if _HAN_CHAR.match(c)}
     han = sum(counts[c] for c in chars)
-    kana = sum(n for c, n in counts.items() if "\u3040" <= c <= "\u30ff")
+    kana = sum(n for c, n in counts.items() if has_kana(c))
     latin = sum(n for c, n in counts.items() if c.isascii() and c.isalpha())
     if kana and kana >= 0.1 * (kana + han):
         return "ja"
     if han and han >= latin / 3:
-        traditional = sum(1 for c in chars if _convert("t2s", c) != c)
-        simplified = sum(1 for c in chars if _convert("s2t", c) != c)
+        traditional = sum(1 for c in chars if convert(c, "t2s") != c)
+        simplified = sum(1 for c in chars if convert(c, "s2t") != c)
         return "zh-Hant" if traditional > simplified else "zh-Hans"
     return "en" if latin else ""
-
-
-@lru_cache(maxsize=None)
-def _converter(config: str):
-    from opencc import OpenCC
-
-    return OpenCC(config)
-
-
-def _convert(config: str, text: str) -> str:
-    return _converter(config).convert(text)
 
 
 def _title(text: str) -> str:
