@@ -1,7 +1,6 @@
 """The web UI over a real Assistant (seeds ingested into Chroma in a tmp dir) with LangChain's fake chat model."""
 import concurrent.futures
 import http.client
-import socket
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from pydantic import Field
 from assistant.api import Assistant
 from assistant.config import Settings
 from assistant.errors import LLMError
+from assistant.servers import free_port
 from assistant.types import Answer, Citation, Passage
 from assistant.ui import Handlers, Warmup, launch
 from assistant.ui_render import highlight, plain_answer, render_answer
@@ -37,12 +37,6 @@ class RecordingModel(FakeListChatModel):
             exc, self.fail_with = self.fail_with, None
             raise exc
         yield from super()._stream(messages, stop, run_manager, **kwargs)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
