@@ -40,7 +40,8 @@ class Settings(BaseSettings):
     # models
     model_cache: Path = Field(default_factory=lambda: _default_cache() / "models")
     embedder: str = ""  # empty: the bundled multilingual-e5-small; else any sentence-transformers name or path
-    embed_batch_size: int = 32
+    embed_batch_size: int = 32  # chunks per embedding call and store write during ingest
+    encode_batch_size: int = 4  # texts per encoder forward pass: 4 ran 1.4x faster than 32 on 2 cores (docs/retrieval.md)
     llm_path: Path | None = None  # a GGUF file; empty: the bundled Qwen2.5-Coder-1.5B-Instruct
     n_ctx: int = 4096
     n_threads: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1))

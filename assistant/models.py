@@ -94,7 +94,7 @@ class STEmbeddings(Embeddings):
             return []
         prompts = getattr(self.model, "prompts", None) or {}
         name = next((n for n in prompt_names if n in prompts), None)
-        vectors = self.model.encode(texts, prompt_name=name, batch_size=self.settings.embed_batch_size,
+        vectors = self.model.encode(texts, prompt_name=name, batch_size=self.settings.encode_batch_size,
                                     normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
         return vectors.astype(float).tolist()
 
