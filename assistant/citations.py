@@ -7,6 +7,7 @@ from typing import Callable, Sequence
 
 from .language import detect_lang
 from .lexical import fold
+from .numbers import answer_values, stated_values
 from .types import Citation
 
 _MARKER = re.compile(r"\s*[\[【［]\s*(\d{1,3})\s*[\]】］]")
@@ -16,7 +17,6 @@ _SENTENCE = re.compile(r".*?(?:[。！？!?；]|(?<!^\d)(?<!\n\d)\.(?!\d)(?=\s|$
                        r"(?:[ \t]*[\[【［]\s*\d{1,3}\s*[\]】］])*", re.S)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]+")
 _WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
-_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 LEXICAL_MIN = 0.34  # share of the sentence's bigrams/words found in the snippet
 CITED_MIN = 0.22  # the same scale, for the passage the model itself cited (e5 cosine 0.77 across languages)
@@ -58,9 +58,17 @@ def lexical_support(sentence: str, snippet: str) -> float:
 
 
 def numbers_ok(sentence: str, snippet: str, min_len: int = 2) -> bool:
-    """A number the sentence states must stand in the snippet (script-folded, separators removed)."""
+    """A number the sentence states must stand in the snippet (script-folded, separators removed), as
+    written or as a value the snippet states another way (1,000 for 千名, 44.6 million for 4460万)."""
     snip = fold(snippet).replace(",", "")
-    return all(n in snip for n in _NUMBER.findall(fold(sentence).replace(",", "")) if len(n) >= min_len)
+    values = None
+    for digits, value in answer_values(fold(sentence)):
+        if len(digits) < min_len or digits in snip:
+            continue
+        values = stated_values(snip) if values is None else values
+        if value not in values and float(digits) not in values:
+            return False
+    return True
 
 
 def split_sentences(text: str) -> list[str]:

@@ -3,6 +3,7 @@ llama.cpp can reuse its evaluated prefix from one question to the next."""
 from __future__ import annotations
 
 from .language import LANG_NAMES
+from .numbers import gloss_numerals
 
 NOT_FOUND = "NOT_FOUND"
 
@@ -80,7 +81,7 @@ def format_snippets(snippets) -> str:
         if s.title and s.title != title and not s.text.startswith(s.title):  # a catalogue line has its own
             lines.append(f"«{s.title}»")
         title = s.title
-        lines.append(f"[{s.marker}] {s.text}")
+        lines.append(f"[{s.marker}] {gloss_numerals(s.text)}")
     return "\n".join(lines)
 
 

@@ -58,3 +58,38 @@ def test_list_items_are_sentences_and_keep_their_line_breaks():
     assert shown.splitlines() == ["The events held in 2023 were:", "1. 会谈在宁波市南苑饭店举行[1]",
                                   "2. 瑞安建成了9家博士后工作站[2]"]
     assert [c.source for c in cites] == ["000.txt", "001.txt"]
+
+
+def test_a_number_may_stand_in_the_passage_as_another_way_of_writing_its_value():
+    from assistant.citations import numbers_ok
+
+    engineers = "面向主要创新型国家和制造业强国引进千名海外工程师。"
+    assert numbers_ok("Zhejiang plans to bring in 1,000 overseas engineers.", engineers, min_len=1)
+    assert numbers_ok("The prize pool was 44.6 million yuan.", "总奖金4460万元", min_len=1)
+    assert numbers_ok("Deals worth 1.5 billion yuan were signed.", "签约金额达15亿元", min_len=1)
+    assert numbers_ok("9 stations were built.", "建成九家博士后工作站", min_len=1)
+    assert numbers_ok("There were 1200 guests.", "一千二百名嘉宾", min_len=1)
+    # a value the passage does not state is still refused, however it is written
+    assert not numbers_ok("Zhejiang plans to bring in 861 overseas engineers.", engineers, min_len=1)
+    assert not numbers_ok("The prize pool was 44.6 billion yuan.", "总奖金4460万元", min_len=1)
+    assert not numbers_ok("1 team.", "统一部署", min_len=1)  # a lone 一 inside a word is no value
+
+
+def test_stated_values_reads_chinese_numerals_and_scale_words():
+    from assistant.numbers import chinese_numeral, stated_values
+
+    assert chinese_numeral("千") == 1000 and chinese_numeral("一千二百") == 1200
+    assert chinese_numeral("十五") == 15 and chinese_numeral("三万") == 30000 and chinese_numeral("二〇二三") == 2023
+    assert stated_values("总奖金4460万元,15亿元") == {4460.0, 44_600_000.0, 15.0, 1_500_000_000.0}
+
+
+def test_the_prompt_gives_chinese_numerals_their_digits_and_leaves_words_alone():
+    from assistant.numbers import gloss_numerals
+    from assistant.prompts import format_snippets
+
+    assert gloss_numerals("引进千名海外工程师,三十家企业,两百多项成果") == \
+        "引进千(1000)名海外工程师,三十(30)家企业,两百(200)多项成果"
+    assert gloss_numerals("万众一心,百姓,总奖金4460万元,一名") == "万众一心,百姓,总奖金4460万元,一名"
+    snippet = Snippet(1, "c", "002.txt", "金华", "引进千名海外工程师。")
+    assert "千(1000)名" in format_snippets([snippet])
+    assert snippet.text == "引进千名海外工程师。"  # the citation keeps the article's own words
