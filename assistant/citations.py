@@ -61,14 +61,41 @@ def numbers_ok(sentence: str, snippet: str, min_len: int = 2) -> bool:
     """A number the sentence states must stand in the snippet (script-folded, separators removed), as
     written or as a value the snippet states another way (1,000 for 千名, 44.6 million for 4460万)."""
     snip = fold(snippet).replace(",", "")
+    sent = fold(sentence).replace(",", "")
     values = None
-    for digits, value in answer_values(fold(sentence)):
-        if len(digits) < min_len or digits in snip:
+    for digits, value in answer_values(sent):
+        if len(digits) < min_len:
+            continue
+        if digits in snip:
+            if not _counts_the_same(sent, snip, digits):
+                return False
             continue
         values = stated_values(snip) if values is None else values
         if value not in values and float(digits) not in values:
             return False
     return True
+
+
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_CLAUSE_END = re.compile(r"[,，;；。!?！？、]")
+# measure words and number words say nothing about *what* is counted
+_COUNT_WORDS = set("名个個家项項人位次场場届屆所条條台件种種批元户戶多余餘座支只隻部间間亩畝万萬亿億千百十约約近共的了")
+WINDOW = 4  # characters on each side of a number in the answer
+
+
+def _counts_the_same(sentence: str, snippet: str, digits: str) -> bool:
+    """A number in a Chinese or Japanese answer must count what the passage counts with it: the Han
+    characters next to it in the answer (参加者数は861名) have to meet the passage's clause holding
+    that number (引进海内外高层次人才861名), or the answer took a number meant for something else.
+    An answer without Han characters beside its number (English) is not judged here."""
+    near: set[str] = set()
+    for m in re.finditer(rf"(?<![0-9.]){re.escape(digits)}(?![0-9])", sentence):
+        around = sentence[max(0, m.start() - WINDOW):m.start()] + sentence[m.end():m.end() + WINDOW]
+        near.update(ch for ch in _HAN.findall(around) if ch not in _COUNT_WORDS)
+    if not near:
+        return True
+    clauses = [c for c in _CLAUSE_END.split(snippet) if re.search(rf"(?<![0-9.]){re.escape(digits)}(?![0-9])", c)]
+    return not clauses or any(near & set(c) for c in clauses)
 
 
 def split_sentences(text: str) -> list[str]:

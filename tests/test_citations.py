@@ -93,3 +93,19 @@ def test_the_prompt_gives_chinese_numerals_their_digits_and_leaves_words_alone()
     snippet = Snippet(1, "c", "002.txt", "金华", "引进千名海外工程师。")
     assert "千(1000)名" in format_snippets([snippet])
     assert snippet.text == "引进千名海外工程师。"  # the citation keeps the article's own words
+
+
+def test_a_number_taken_from_a_clause_that_counts_something_else_is_no_support():
+    from assistant.citations import numbers_ok
+
+    talents = "瑞安市已累计引进海内外高层次人才861名,建成9家博士后工作站。"
+    # the question asked for participants; 861 counts recruited talents
+    assert not numbers_ok("瑞安大会的参加者数は861名", talents, min_len=1)
+    text, cites = checker.check("瑞安大会的参加者数は861名[2]。", SNIPPETS)
+    assert cites == () and "[" not in text
+    # the same number, counting what the passage counts, in Chinese or in Japanese
+    assert numbers_ok("瑞安已建成9家博士后工作站", talents, min_len=1)
+    assert numbers_ok("瑞安は海内外の高度人材を861名引き入れました", talents, min_len=1)
+    assert numbers_ok("金華の大会には約300名の国内外の専門家が招かれました", "大会邀请了300余名国内外专家学者", min_len=1)
+    # English answers are judged by the other checks, not by the characters beside the number
+    assert numbers_ok("Rui'an has recruited 861 high-level talents", talents, min_len=1)
