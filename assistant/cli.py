@@ -138,7 +138,7 @@ def bench_retrieval(passages: Path = typer.Option(..., exists=True, dir_okay=Fal
                     limit: int = 500, k: int = typer.Option(10, "--k"),
                     mode: str = typer.Option("hybrid", help="hybrid | dense | keyword"),
                     json_out: bool = typer.Option(False, "--json")):
-    """Index the passages into a temporary store and measure hit@1/@5, MRR@10 and latency."""
+    """Index the passages into a temporary store and measure hit@1/@5, MRR@10, answer-string hits and latency."""
     force_offline()
     from .bench import bench_retrieval as run
 

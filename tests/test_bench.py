@@ -1,0 +1,47 @@
+"""`assistant bench retrieval` on a tiny set: id-based and answer-string hits, and the printed keys."""
+import json
+
+from assistant.bench import answer_rank, bench_retrieval, rank_of
+from assistant.types import Passage
+
+
+def _p(source: str) -> Passage:
+    return Passage(chunk_id=f"{source}#0", source=source, title="", text="", score=0.0)
+
+
+def test_ranks_count_distinct_passages_and_answer_strings():
+    hits = [_p("a"), _p("a"), _p("b"), _p("c")]
+    texts = {"a": "梅雨\n梅雨の期間はどの地方でも40日から50日前後", "b": "梅雨\n1か月から1か月半程度", "c": "サケ"}
+    q = {"passage_id": "b", "answers": ["1か月から1か月半程度"]}
+    assert rank_of("b", hits, 10) == 2  # chunk a#0 twice is one passage
+    assert rank_of("c", hits, 1) is None
+    assert answer_rank(q, hits, texts, 10) == 2
+    # another paragraph that holds the gold answer counts for the answer-string hit, not the id hit
+    q2 = {"passage_id": "c", "answers": ["40日から50日前後"]}
+    assert rank_of("c", hits, 10) == 3 and answer_rank(q2, hits, texts, 10) == 1
+    # cross-lingual sets give the answer in the passage's language as answers_zh
+    q3 = {"passage_id": "c", "answers": ["one month"], "answers_zh": ["1か月"]}
+    assert answer_rank(q3, hits, texts, 10) == 2
+    assert answer_rank({"passage_id": "z", "answers": ["不在"]}, hits, texts, 10) is None
+
+
+def test_bench_retrieval_indexes_into_a_temporary_store_and_reports(tmp_path, embeddings):
+    passages = [
+        {"id": "p1", "title": "宁波", "text": "2019中芬合作平台高层会谈在宁波举行,芬兰萨塔昆塔大学参加。"},
+        {"id": "p2", "title": "金华", "text": "首届国际科技开放合作大会在金华开幕,签约项目三十个。"},
+        {"id": "p3", "title": "無錫", "text": "無錫高新區代表團出訪歐洲,走訪德國和芬蘭的企業。"},
+    ]
+    questions = [
+        {"id": "q1", "question": "中芬合作平台高层会谈在哪里举行?", "answers": ["宁波"], "passage_id": "p1"},
+        {"id": "q2", "question": "国际科技开放合作大会签约了多少项目?", "answers": ["三十个"], "passage_id": "p2"},
+    ]
+    pf, qf = tmp_path / "passages.jsonl", tmp_path / "questions.jsonl"
+    pf.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in passages), encoding="utf-8")
+    qf.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in questions), encoding="utf-8")
+    result = bench_retrieval(pf, qf, limit=10, k=3, embeddings=embeddings)
+    for key in ("hit@1", "hit@5", "mrr@10", "answer_hit@1", "answer_hit@5", "questions", "passages",
+                "index_chunks_per_s", "p50_ms", "p95_ms"):
+        assert key in result
+    assert result["questions"] == 2 and result["passages"] == 3
+    assert result["hit@1"] == 1.0 and result["answer_hit@5"] == 1.0
+    assert result["index_chunks_per_s"] > 0 and result["p50_ms"] > 0
