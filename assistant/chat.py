@@ -53,12 +53,20 @@ def _dates_of(catalogue_line: str) -> str:
 
 
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+_BRACKETED = re.compile(r"\([^()]*\)|（[^（）]*）")
+_HAN_CHAR = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 def wrong_language(answer: str, lang: str) -> bool:
-    """An English answer without English words, or a Japanese one without kana."""
+    """An English answer that is mostly Chinese outside its brackets (a Han character stands for about a
+    word, so more than one per three Latin letters), or a Japanese one without kana.
+
+    "The 2019中芬合作平台高层会谈…在宁波市南苑饭店[1]。" has English words, yet nobody reading English can use
+    it; "The Fraunhofer Institute (弗勞恩霍夫研究所) signed …" keeps the original name as asked."""
     if lang == "en":
-        return not _LATIN_WORD.search(answer)
+        plain = _BRACKETED.sub("", answer)
+        latin = sum(len(w) for w in _LATIN_WORD.findall(plain))
+        return latin == 0 or 3 * len(_HAN_CHAR.findall(plain)) > latin
     if lang == "ja":
         return not has_kana(answer)
     return False

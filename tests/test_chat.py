@@ -101,6 +101,18 @@ def test_an_answer_in_the_wrong_language_is_put_into_the_question_language():
     assert result.text.startswith("Rui'an has built 9") and result.citations
 
 
+@pytest.mark.parametrize("answer, wrong", [
+    ("Rui'an has built 9 postdoctoral workstations (博士后工作站) [1].", False),
+    ("The conference in金华 was held on April 19-21, 2023 [1].", False),  # a name left in Chinese
+    ("The 2019中芬合作平台高层会谈及项目对接会在宁波市南苑饭店[1]。 The首届国际科技开放合作大会(浙江)在金华开幕[2]。", True),
+    ("瑞安建成了9家博士后工作站[1]。", True),
+])
+def test_an_english_answer_mostly_in_chinese_is_the_wrong_language(answer, wrong):
+    from assistant.chat import wrong_language
+
+    assert wrong_language(answer, "en") is wrong
+
+
 def test_no_history_means_no_rewrite_call():
     chat, model = make_chat(["瑞安建成了9家博士后工作站[1]。"])
     chat.answer("瑞安建成了多少家博士后工作站?")
