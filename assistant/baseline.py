@@ -8,7 +8,7 @@ from langchain_core.prompts import ChatPromptTemplate
 
 from .chat import clean_question
 from .citations import Snippet
-from .language import detect_lang
+from .language import question_lang
 from .llm import stream_text
 from .types import Answer, Citation
 
@@ -38,7 +38,7 @@ class TutorialChain:
             yield piece
         snippets = [Snippet(i, p.chunk_id, p.source, p.title, p.text, p.start, p.end)
                     for i, p in enumerate(passages, 1)]
-        yield Answer(text=text, passages=tuple(passages), lang=detect_lang(question),
+        yield Answer(text=text, passages=tuple(passages), lang=question_lang(question),
                      citations=tuple(Citation(s.marker, s.source, s.title, s.text, s.chunk_id, s.start, s.end)
                                      for s in snippets))
 

@@ -10,7 +10,7 @@ from .citations import CitationChecker, Snippet
 from .config import Settings
 from .errors import InputError
 from .evidence import SentenceScorer, catalogue_snippets, is_cross_article, select_snippets
-from .language import detect_lang, has_kana, match_script
+from .language import detect_lang, has_kana, match_script, question_lang
 from .llm import stream_text
 from .prompts import (NOT_FOUND, answer_messages, condense_messages, refusal, retranslate_messages,
                       translate_messages)
@@ -179,7 +179,7 @@ class Chat:
     def stream(self, question, history=None) -> Iterator[str | Answer]:
         """Yield text pieces as they come, then the final Answer (its text is the checked version)."""
         question = clean_question(question, self.settings.max_question_chars)
-        lang = detect_lang(question)
+        lang = question_lang(question)
         history = _history(history)
         standalone = self.search_form(question, lang, history)
         # a follow-up's own words ("that list") mislead the search: its standalone form alone is searched

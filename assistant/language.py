@@ -62,6 +62,21 @@ def detect_lang(text: str, default: str = "en") -> str:
     return "zh-Hans"
 
 
+# words that only an English sentence frame brings: a Chinese question quoting an English name
+# ("Satakunta University of Applied Sciences在哪里?") has at most one of them
+_EN_FRAME = re.compile(r"\b(?:the|of|in|on|at|to|and|what|which|who|whom|whose|where|when|why|how|is|are|"
+                       r"was|were|did|does|do|has|have|many|much)\b", re.I)
+
+
+def question_lang(question: str) -> str:
+    """The language to answer a question in: detect_lang, except that an English question quoting a
+    Chinese name ("Who chaired the 2019中芬合作平台高层会谈?", "Where is 無錫?") is English, not Chinese."""
+    lang = detect_lang(question)
+    if lang.startswith("zh") and len(_EN_FRAME.findall(_HAN.sub(" ", question))) >= 2:
+        return "en"
+    return lang
+
+
 def match_script(text: str, lang: str) -> str:
     """Make Chinese output use the question's script (a small model drifts between them)."""
     if lang == "zh-Hant":

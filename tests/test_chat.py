@@ -113,6 +113,25 @@ def test_an_english_answer_mostly_in_chinese_is_the_wrong_language(answer, wrong
     assert wrong_language(answer, "en") is wrong
 
 
+@pytest.mark.parametrize("question, lang", [
+    ("Who chaired the 2019中芬合作平台高层会谈?", "en"), ("Where is 無錫?", "en"),
+    ("What is the theme of the 瑞安雲江科創大會?", "en"), ("瑞安雲江科創大會的主題是什麼?", "zh-Hant"),
+    ("UCLA的校长是谁?", "zh-Hans"), ("Satakunta University of Applied Sciences在哪里?", "zh-Hans"),
+    ("魯港科学技術革新協力交流会はどこで開催されましたか?", "ja"), ("How many engineers?", "en"),
+])
+def test_an_english_question_quoting_a_chinese_name_is_english(question, lang):
+    from assistant.language import question_lang
+
+    assert question_lang(question) == lang
+
+
+def test_an_english_question_quoting_a_chinese_name_is_translated_and_answered_in_english():
+    chat, model = make_chat(["瑞安建成了多少家博士后工作站?", "Rui'an has built 9 postdoctoral workstations (博士后工作站) [1]."])
+    result = chat.answer("How many 博士后工作站 has Rui'an built?")
+    assert model.i == 2 and result.lang == "en"  # translated for the search, answered in English
+    assert result.text.startswith("Rui'an has built 9") and result.citations
+
+
 def test_no_history_means_no_rewrite_call():
     chat, model = make_chat(["瑞安建成了9家博士后工作站[1]。"])
     chat.answer("瑞安建成了多少家博士后工作站?")
