@@ -10,7 +10,7 @@ from .citations import CitationChecker, Snippet
 from .config import Settings
 from .errors import InputError
 from .evidence import SentenceScorer, catalogue_snippets, is_cross_article, select_snippets
-from .language import detect_lang, has_kana, match_script, question_lang
+from .language import detect_lang, han_count, has_kana, match_script, question_lang
 from .llm import stream_text
 from .prompts import (NOT_FOUND, answer_messages, condense_messages, refusal, retranslate_messages,
                       translate_messages)
@@ -54,7 +54,6 @@ def _dates_of(catalogue_line: str) -> str:
 
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _BRACKETED = re.compile(r"\([^()]*\)|（[^（）]*）")
-_HAN_CHAR = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 def wrong_language(answer: str, lang: str) -> bool:
@@ -66,7 +65,7 @@ def wrong_language(answer: str, lang: str) -> bool:
     if lang == "en":
         plain = _BRACKETED.sub("", answer)
         latin = sum(len(w) for w in _LATIN_WORD.findall(plain))
-        return latin == 0 or 3 * len(_HAN_CHAR.findall(plain)) > latin
+        return latin == 0 or 3 * han_count(plain) > latin
     if lang == "ja":
         return not has_kana(answer)
     return False

@@ -43,6 +43,11 @@ def has_kana(text: str) -> bool:
     return bool(_KANA.search(text))
 
 
+def han_count(text: str) -> int:
+    """How many Han characters (CJK ideographs, compatibility ones included) the text holds."""
+    return len(_HAN.findall(text))
+
+
 def detect_lang(text: str, default: str = "en") -> str:
     """en, ja, zh-Hans or zh-Hant, by script: kana means Japanese; Han characters decide the Chinese script."""
     kana = len(_KANA.findall(text))
