@@ -88,13 +88,14 @@ def _counts_the_same(sentence: str, snippet: str, digits: str) -> bool:
     characters next to it in the answer (参加者数は861名) have to meet the passage's clause holding
     that number (引进海内外高层次人才861名), or the answer took a number meant for something else.
     An answer without Han characters beside its number (English) is not judged here."""
+    number = re.compile(rf"(?<![0-9.]){re.escape(digits)}(?![0-9])")  # the whole number, not part of one
     near: set[str] = set()
-    for m in re.finditer(rf"(?<![0-9.]){re.escape(digits)}(?![0-9])", sentence):
+    for m in number.finditer(sentence):
         around = sentence[max(0, m.start() - WINDOW):m.start()] + sentence[m.end():m.end() + WINDOW]
         near.update(ch for ch in _HAN.findall(around) if ch not in _COUNT_WORDS)
     if not near:
         return True
-    clauses = [c for c in _CLAUSE_END.split(snippet) if re.search(rf"(?<![0-9.]){re.escape(digits)}(?![0-9])", c)]
+    clauses = [c for c in _CLAUSE_END.split(snippet) if number.search(c)]
     return not clauses or any(near & set(c) for c in clauses)
 
 
