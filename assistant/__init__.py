@@ -17,7 +17,7 @@ __all__ = [
 
 def __getattr__(name):  # lazy: importing the package stays cheap
     if name in {"Assistant", "answer", "search", "stream_answer"}:
-        from . import api
+        from . import app
 
-        return getattr(api, name)
+        return getattr(app, name)
     raise AttributeError(name)

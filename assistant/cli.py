@@ -27,7 +27,7 @@ def _print_json(obj) -> None:
 
 def _assistant():
     force_offline()
-    from .api import Assistant
+    from .app import Assistant
 
     return Assistant(Settings())
 
@@ -43,7 +43,7 @@ def ingest(paths: List[Path] = typer.Argument(None, help="Articles or folders (d
             if not p.exists():
                 raise AssistantError(f"{p} does not exist. Name article files (.txt, .md, .html) or folders.")
         if rebuild:
-            from .store import drop_collection
+            from .index.store import drop_collection
 
             drop_collection(Settings())
         report = _assistant().ingest(paths or None, prune=prune, progress=not json_out)
@@ -104,7 +104,7 @@ def models(json_out: bool = typer.Option(False, "--json"),
            verify: bool = typer.Option(False, help="Re-hash the LLM file in full.")):
     """Report each model: path, size, checksum state, load time."""
     force_offline()
-    from .models import ensure_embedder, ensure_llm, model_report
+    from .provision.models import ensure_embedder, ensure_llm, model_report
 
     settings = Settings()
     try:
@@ -124,7 +124,7 @@ def models(json_out: bool = typer.Option(False, "--json"),
 @app.command()
 def serve(host: str = "127.0.0.1", port: int = 7860, no_ingest: bool = typer.Option(False, "--no-ingest")):
     """Start the web chat UI (bound to 127.0.0.1 unless told otherwise)."""
-    from .ui import launch
+    from .ui.app import launch
 
     try:
         launch(_assistant(), host=host, port=port, ingest=not no_ingest)
@@ -140,7 +140,7 @@ def bench_retrieval(passages: Path = typer.Option(..., exists=True, dir_okay=Fal
                     json_out: bool = typer.Option(False, "--json")):
     """Index the passages into a temporary store and measure hit@1/@5, MRR@10, answer-string hits and latency."""
     force_offline()
-    from .bench import bench_retrieval as run
+    from .bench.runs import bench_retrieval as run
 
     result = run(passages, questions, limit=limit, k=k, mode=mode)
     _print_json(result) if json_out else typer.echo(" ".join(f"{k}={v}" for k, v in result.items()))
@@ -152,7 +152,7 @@ def bench_answers(questions: Path = typer.Option(Path("../shared/eval/dev_qa.jso
                   json_out: bool = typer.Option(False, "--json")):
     """Time to first token and to the full answer: this pipeline beside the plain tutorial chain."""
     force_offline()
-    from .bench import bench_answers as run
+    from .bench.runs import bench_answers as run
 
     result = run(questions, limit=limit, pipelines=tuple(pipeline))
     _print_json(result) if json_out else [typer.echo(f"{n}: {r}") for n, r in result.items()]
@@ -165,7 +165,7 @@ def bench_gold(passages: Path = typer.Option(..., exists=True, dir_okay=False),
                json_out: bool = typer.Option(False, "--json")):
     """Gold-answer-in-answer rate of the whole answer pipeline on a public QA set."""
     force_offline()
-    from .bench import bench_gold as run
+    from .bench.runs import bench_gold as run
 
     result = run(passages, questions, limit=limit, distractors=distractors, show=not json_out)
     if json_out:
@@ -182,13 +182,38 @@ def bench_scale(chunks: int = typer.Option(10000, "--chunks", min=1),
                 json_out: bool = typer.Option(False, "--json")):
     """N chunks (real vectors reused+perturbed) in the store: insert rate, search p50/p95, memory, disk."""
     force_offline()
-    from .bench_scale import bench_scale as run, summary
+    from .bench.scale import bench_scale as run, summary
 
     try:
         result = run(chunks, bench_dir, server=server, n_queries=queries)
     except AssistantError as exc:
         _fail(exc)
     _print_json(result) if json_out else typer.echo(summary(result))
+
+
+@bench_app.command("tokenizers")
+def bench_tokenizers(bench_dir: Path = typer.Option(Path("../shared/bench"), exists=True, file_okay=False),
+                     limit: int = 500, schemes: str = typer.Option("", help="Comma-separated; default: all."),
+                     scale: str = typer.Option("", help="Chunk counts to time the keyword index at, e.g. 1000,10000."),
+                     scale_queries: int = 200, json_out: bool = typer.Option(False, "--json")):
+    """BM25-only retrieval per tokenisation scheme on the public sets (or keyword-index timings at scale)."""
+    force_offline()
+    from .bench.tokenizers import SCHEMES, run
+
+    result = run(bench_dir, schemes.split(",") if schemes else list(SCHEMES), limit,
+                 [int(n) for n in scale.split(",")] if scale else None, scale_queries)
+    _print_json(result) if json_out else typer.echo(result.get("table") or json.dumps(result, indent=1))
+
+
+@bench_app.command("fusion")
+def bench_fusion(set_dir: Path = typer.Argument(..., exists=True, file_okay=False),
+                 questions: str = "questions.jsonl", limit: int = 500,
+                 keyword_weights: str = "0,0.3,0.5,0.7", crosslingual_weights: str = "0.3"):
+    """Index a public set once, then print hit@1/@5/MRR@10 for each fusion weight (docs/retrieval.md)."""
+    force_offline()
+    from .bench.fusion import sweep
+
+    sweep(set_dir, questions, limit, keyword_weights, crosslingual_weights)
 
 
 def main() -> None:  # python -m assistant

@@ -35,7 +35,12 @@ class Chunk:
 
 @dataclass(frozen=True)
 class Passage:
-    """A retrieved chunk with its score."""
+    """A retrieved chunk with its score and the relevance signals behind it.
+
+    score: the fused ranking score (comparable within one result list only); dense: the e5 cosine
+    of question and chunk (0 when the chunk came from the keyword side alone); keyword_evidence:
+    whether the keyword side had evidence for the query (it matched words of the corpus).
+    """
 
     chunk_id: str
     source: str
@@ -45,6 +50,8 @@ class Passage:
     start: int = 0
     end: int = 0
     metadata: dict = field(default_factory=dict, hash=False, compare=False)
+    dense: float = 0.0
+    keyword_evidence: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,3 +72,4 @@ class Answer:
     passages: tuple[Passage, ...] = ()
     refused: bool = False
     lang: str = ""
+

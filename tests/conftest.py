@@ -8,7 +8,7 @@ from assistant.config import Settings, force_offline
 def embeddings():
     """One real e5 model for every Assistant in the run (stores check its id, not the object), loaded and
     run once before anything is timed."""
-    from assistant.models import STEmbeddings, ensure_embedder
+    from assistant.provision.models import STEmbeddings, ensure_embedder
 
     force_offline()
     ensure_embedder(Settings())

@@ -1,7 +1,7 @@
 """`assistant bench retrieval` on a tiny set: id-based and answer-string hits, and the printed keys."""
 import json
 
-from assistant.bench import answer_rank, bench_retrieval, rank_of
+from assistant.bench.runs import answer_rank, bench_retrieval, rank_of
 from assistant.types import Passage
 
 

@@ -3,7 +3,7 @@ import json
 
 import numpy as np
 
-from assistant.bench_scale import SETS, base_windows, questions, synth_batch
+from assistant.bench.scale import SETS, base_windows, questions, synth_batch
 from assistant.config import Settings
 
 

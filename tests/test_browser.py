@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.servers import free_port
+from assistant.bench.servers import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(1200)]
 

@@ -1,32 +1,21 @@
 """The answering pipeline with LangChain's fake chat model: refusal, citations, language, history, input."""
 import pytest
-from langchain_core.embeddings import DeterministicFakeEmbedding
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from assistant.chat import Chat
+from assistant.answering.pipeline import Chat
 from assistant.config import Settings
 from assistant.errors import InputError
-from assistant.prompts import NOT_FOUND, REFUSALS
+from assistant.answering.prompts import NOT_FOUND, REFUSALS
 from assistant.types import Answer, Passage
+
+import fakes
 
 TEXT = "瑞安市已累计引进海内外高层次人才861名,柔性引进7家院士团队,建成9家博士后工作站。"
 
 
-class FakeRetriever:
-    """Implements the Retriever interface the chat uses, over one fixed passage."""
-
-    def __init__(self, dense=0.9):
-        self.embeddings = DeterministicFakeEmbedding(size=16)
-        self.dense = dense
-        self.queries = []
-
-    def search(self, query, k=5, vector=None, **filters):
-        self.queries.append(query)
-        meta = {"dense": self.dense, "keyword_evidence": False, "source": "001.txt"}
-        return [Passage("c1", "001.txt", "瑞安云江科创大会", TEXT, 0.1, 100, 100 + len(TEXT), meta)]
-
-    def catalogue(self):
-        return {"001.txt": "瑞安云江科创大会 | date 2021-11-14 | place 瑞安"}
+def FakeRetriever(dense=0.9):  # noqa: N802 (reads like the class it builds)
+    return fakes.FakeRetriever([fakes.passage(TEXT, dense=dense)],
+                               {"001.txt": "瑞安云江科创大会 | date 2021-11-14 | place 瑞安"})
 
 
 def make_chat(responses, dense=0.9):
@@ -108,7 +97,7 @@ def test_an_answer_in_the_wrong_language_is_put_into_the_question_language():
     ("瑞安建成了9家博士后工作站[1]。", True),
 ])
 def test_an_english_answer_mostly_in_chinese_is_the_wrong_language(answer, wrong):
-    from assistant.chat import wrong_language
+    from assistant.answering.pipeline import wrong_language
 
     assert wrong_language(answer, "en") is wrong
 
@@ -120,7 +109,7 @@ def test_an_english_answer_mostly_in_chinese_is_the_wrong_language(answer, wrong
     ("魯港科学技術革新協力交流会はどこで開催されましたか?", "ja"), ("How many engineers?", "en"),
 ])
 def test_an_english_question_quoting_a_chinese_name_is_english(question, lang):
-    from assistant.language import question_lang
+    from assistant.text.language import question_lang
 
     assert question_lang(question) == lang
 
@@ -157,13 +146,13 @@ def test_overlong_question_is_refused_with_the_limit():
     ("瑞安雲江科創大會的主題是什麼?", ["主題"]), ("浙江计划引进多少海外工程师?", ["海外工程师"]),
     ("海创汇科技创业发展股份有限公司的董事长是谁?", ["董事长"]), ("Who came?", [])])
 def test_focus_terms_are_the_words_beside_the_question_word(question, focus):
-    from assistant.retrieval import focus_terms
+    from assistant.retrieval.hybrid import focus_terms
 
     assert focus_terms(question) == focus
 
 
 def test_a_long_sentence_is_trimmed_to_its_best_clauses_with_exact_offsets():
-    from assistant.evidence import SentenceScorer, sentences_of, trim
+    from assistant.answering.evidence import SentenceScorer, sentences_of, trim
 
     text = ("引育更多具有全球影响力的战略科学家,打造一流科技领军人才和创新团队,培育领军型创新创业团队100个以上,"
             "支持有条件的科研力量积极参与国际大科学计划,加快布局建设国际科技合作载体,面向主要创新型国家和制造业强国引进千名海外工程师。")
@@ -175,21 +164,15 @@ def test_a_long_sentence_is_trimmed_to_its_best_clauses_with_exact_offsets():
     assert text[cut.start - 500:cut.end - 500] == cut.text
 
 
-class ManyArticles(FakeRetriever):
+def ManyArticles():  # noqa: N802
     """Twenty articles; the search ranks them from s19 down to s00."""
-
-    def search(self, query, k=5, vector=None, source=None, **filters):
-        self.queries.append(query)
-        sources = [source] if source else [f"s{i:02d}.txt" for i in range(19, -1, -1)]
-        return [Passage(f"c-{s}", s, s, TEXT, 0.1, 100, 100 + len(TEXT), {"dense": 0.9, "source": s})
-                for s in sources[:k]]
-
-    def catalogue(self):
-        return {f"s{i:02d}.txt": f"event {i} | date 2021-11-14" for i in range(20)}
+    sources = [f"s{i:02d}.txt" for i in range(19, -1, -1)]
+    return fakes.FakeRetriever([fakes.passage(TEXT, s, s, chunk_id=f"c-{s}") for s in sources],
+                               {f"s{i:02d}.txt": f"event {i} | date 2021-11-14" for i in range(20)})
 
 
 def test_a_question_across_many_articles_reads_only_the_best_ranked_catalogue_lines():
-    from assistant.chat import MAX_CATALOGUE
+    from assistant.answering.pipeline import MAX_CATALOGUE
 
     model = FakeListChatModel(responses=["瑞安建成了9家博士后工作站[1]。", "UNUSED"])
     chat = Chat(Settings(), ManyArticles(), model)

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from assistant.chunking import chunk_article, embedding_text, split_spans
+from assistant.corpus.chunking import chunk_article, embedding_text, split_spans
 from assistant.config import PROJECT_ROOT, Settings
-from assistant.corpus import article_hash, load_articles
+from assistant.corpus.reader import article_hash, load_articles
 from assistant.errors import InputError
 from assistant.types import Article
 

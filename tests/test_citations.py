@@ -1,5 +1,5 @@
 """Citation checking: markers must point at snippets that support their sentence."""
-from assistant.citations import CitationChecker, Snippet, split_sentences
+from assistant.answering.citations import CitationChecker, Snippet, split_sentences
 
 SNIPPETS = [
     Snippet(1, "c1", "000.txt", "中芬会谈", "5月20日,2019中芬合作平台高层会谈及项目对接会在宁波市南苑饭店举行。此次会议是由宁波市政府主办。"),
@@ -61,7 +61,7 @@ def test_list_items_are_sentences_and_keep_their_line_breaks():
 
 
 def test_a_number_may_stand_in_the_passage_as_another_way_of_writing_its_value():
-    from assistant.citations import numbers_ok
+    from assistant.answering.citations import numbers_ok
 
     engineers = "面向主要创新型国家和制造业强国引进千名海外工程师。"
     assert numbers_ok("Zhejiang plans to bring in 1,000 overseas engineers.", engineers, min_len=1)
@@ -76,7 +76,7 @@ def test_a_number_may_stand_in_the_passage_as_another_way_of_writing_its_value()
 
 
 def test_stated_values_reads_chinese_numerals_and_scale_words():
-    from assistant.numbers import chinese_numeral, stated_values
+    from assistant.text.numbers import chinese_numeral, stated_values
 
     assert chinese_numeral("千") == 1000 and chinese_numeral("一千二百") == 1200
     assert chinese_numeral("十五") == 15 and chinese_numeral("三万") == 30000 and chinese_numeral("二〇二三") == 2023
@@ -84,8 +84,8 @@ def test_stated_values_reads_chinese_numerals_and_scale_words():
 
 
 def test_the_prompt_gives_chinese_numerals_their_digits_and_leaves_words_alone():
-    from assistant.numbers import gloss_numerals
-    from assistant.prompts import format_snippets
+    from assistant.text.numbers import gloss_numerals
+    from assistant.answering.prompts import format_snippets
 
     assert gloss_numerals("引进千名海外工程师,三十家企业,两百多项成果") == \
         "引进千(1000)名海外工程师,三十(30)家企业,两百(200)多项成果"
@@ -96,7 +96,7 @@ def test_the_prompt_gives_chinese_numerals_their_digits_and_leaves_words_alone()
 
 
 def test_a_number_taken_from_a_clause_that_counts_something_else_is_no_support():
-    from assistant.citations import numbers_ok
+    from assistant.answering.citations import numbers_ok
 
     talents = "瑞安市已累计引进海内外高层次人才861名,建成9家博士后工作站。"
     # the question asked for participants; 861 counts recruited talents

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.cleaning import clean_text, clean_with_stats, count_pinyin
+from assistant.corpus.cleaning import clean_text, clean_with_stats, count_pinyin
 from assistant.config import PROJECT_ROOT
-from assistant.corpus import article_hash, cleaning_report, iter_article_paths, load_articles, read_article
+from assistant.corpus.reader import article_hash, cleaning_report, iter_article_paths, load_articles, read_article
 from assistant.errors import InputError
-from assistant.metadata import detect_lang
+from assistant.corpus.metadata import detect_lang
 
 SEEDS = PROJECT_ROOT / "seeds"
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -170,7 +170,7 @@ def test_dev_answers_survive_cleaning(articles, item):
 @pytest.mark.parametrize("item", [q for q in _dev_questions() if q["docs"] and q["all"]], ids=lambda q: q["id"])
 def test_dev_answers_stand_whole_in_one_stored_chunk(articles, item):
     """...and each stands whole inside one chunk as ingest cuts it (default sizes), not split by a boundary."""
-    from assistant.chunking import chunk_article
+    from assistant.corpus.chunking import chunk_article
     from assistant.config import Settings
 
     scorer = _load_scorer()

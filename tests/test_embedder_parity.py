@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from assistant import models
+from assistant.provision import models
+from assistant.bench import e5parity
 from assistant.config import Settings, force_offline
 
 
@@ -19,7 +20,7 @@ def bundled() -> Settings:
 
 @pytest.mark.slow
 def test_parity_with_the_c_engine(bundled):
-    result = models.embedder_parity(bundled)
+    result = e5parity.embedder_parity(bundled)
     print("\nembedder parity:", json.dumps(result, ensure_ascii=False, indent=1))
     assert result["texts"] >= 200
     assert result["token_ids"] == "engine tok_content", "cannot read the engine's token ids on this build"
@@ -32,7 +33,7 @@ def test_parity_with_the_c_engine(bundled):
 
 def test_the_one_known_token_difference_is_recognised(bundled):
     # two characters missing from the vocabulary: the engine emits <unk> <unk>, tokenizers one <unk>
-    result = models.embedder_parity(bundled, ["𠀀𠀁 rare characters", "plain text"])
+    result = e5parity.embedder_parity(bundled, ["𠀀𠀁 rare characters", "plain text"])
     print("\nunknown-run case:", result)
     assert result["token_id_mismatches"] == 1 and result["unk_run_mismatches"] == 1
     assert result["mismatch_examples"] == []

@@ -20,13 +20,13 @@ from pathlib import Path
 import pytest
 from langchain_core.embeddings import Embeddings
 
-from assistant.api import Assistant
-from assistant.chunking import chunk_article
+from assistant.app import Assistant
+from assistant.corpus.chunking import chunk_article
 from assistant.config import PROJECT_ROOT, Settings, force_offline
-from assistant.corpus import article_hash, load_articles, read_article
+from assistant.corpus.reader import article_hash, load_articles, read_article
 from assistant.errors import StoreError
-from assistant.keyword_index import KeywordIndex
-from assistant.store import Store, drop_collection
+from assistant.index.keyword import KeywordIndex
+from assistant.index.store import Store, drop_collection
 
 SEEDS = PROJECT_ROOT / "seeds"
 S0, S1, S2, S3, S4 = sorted(p.name for p in SEEDS.glob("*.txt"))

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import StoreError
-from assistant.keyword_index import KeywordIndex
-from assistant.lexical import SCHEMES, fold, is_japanese, tokenize
+from assistant.index.keyword import KeywordIndex
+from assistant.text.lexical import SCHEMES, fold, is_japanese, tokenize
 
 ROOT = Path(__file__).resolve().parent.parent
 ZH_DOCS = {
@@ -160,7 +160,7 @@ def test_empty_index_and_empty_query():
 
 
 def test_wide_filter_walk_matches_lookup(index, monkeypatch):
-    from assistant import keyword_index
+    from assistant.index import keyword as keyword_index
 
     allowed = ["z2", "z3", "z5"]
     expected = index.search("宁波 合作 项目", k=2, allowed_ids=set(allowed))
@@ -182,6 +182,6 @@ def test_ids_lists_live_chunks(index):
 
 def test_japanese_first_in_a_fresh_process():
     # regression: loading SudachiPy before the OpenCC converters once broke fold()
-    code = "from assistant.lexical import tokenize; print(tokenize('経済成長率は高い')[0])"
+    code = "from assistant.text.lexical import tokenize; print(tokenize('経済成長率は高い')[0])"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "经济", out.stderr

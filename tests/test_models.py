@@ -8,7 +8,9 @@ import os
 import numpy as np
 import pytest
 
-from assistant import gguf, models
+from assistant.provision import gguf
+
+from assistant.provision import models
 from assistant.config import Settings, force_offline
 from assistant.errors import ModelError
 
@@ -164,7 +166,7 @@ def test_unknown_embedder_is_a_model_error(tmp_path):
 
 
 def test_stale_or_missing_conversion_is_detected(bundled, tmp_path):
-    from assistant import e5convert
+    from assistant.provision import e5convert
 
     assert e5convert.status(bundled.bundled_embedder_dir) == "ok"
     assert e5convert.status(tmp_path / "none") == "missing"
@@ -183,7 +185,7 @@ def test_stale_or_missing_conversion_is_detected(bundled, tmp_path):
 def test_charsmap_maps_only_its_own_characters():
     from tokenizers import normalizers
 
-    from assistant.e5tokenizer import precompiled_charsmap
+    from assistant.provision.e5tokenizer import precompiled_charsmap
 
     rules = {"Ａ": "A", "Ｂ": "B", "\t": " ", "\u00ad": "", "㍻": "平成", "ｶ": "カ"}
     norm = normalizers.Precompiled(precompiled_charsmap(rules))
@@ -207,7 +209,7 @@ def test_real_report_assembles_and_loads_both_models(bundled):
 def test_prompt_cache_states_hold_no_score_copy_and_restore_the_same_answer(bundled):
     """A prompt restored from the RAM cache (KV state only, no 296 MB score buffer) answers exactly as
     when it was first evaluated from scratch (greedy decoding)."""
-    from assistant.llm import build_chat_model
+    from assistant.llm.adapters import build_chat_model
 
     model = build_chat_model(Settings())
     system = ("system", "Answer in one short sentence, from the passage only.")

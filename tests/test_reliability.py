@@ -32,16 +32,16 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import Field, PrivateAttr
 from typer.testing import CliRunner
 
-from assistant import llm
-from assistant.api import Assistant
-from assistant.citations import split_sentences
+from assistant.llm import adapters as llm
+from assistant.app import Assistant
+from assistant.answering.citations import split_sentences
 from assistant.cli import app as cli_app
 from assistant.config import PROJECT_ROOT, Settings, force_offline
 from assistant.errors import AssistantError, InputError, LLMError, ModelError, StoreError
-from assistant.prompts import REFUSALS, SYSTEM
-from assistant.servers import HOST, free_port
+from assistant.answering.prompts import REFUSALS, SYSTEM
+from assistant.bench.servers import HOST, free_port
 from assistant.types import Answer
-from assistant.ui import Handlers, Warmup, launch
+from assistant.ui.app import Handlers, Warmup, launch
 
 pytestmark = pytest.mark.filterwarnings("ignore::Warning:gradio.queueing")  # gradio calls deprecated pandas
 
@@ -310,9 +310,9 @@ _BIG_INGEST = textwrap.dedent('''
     from pathlib import Path
     import numpy as np, psutil
     from langchain_core.embeddings import Embeddings
-    from assistant.api import Assistant
+    from assistant.app import Assistant
     from assistant.config import Settings
-    from assistant.corpus import read_article
+    from assistant.corpus.reader import read_article
 
     class HashEmbeddings(Embeddings):
         model_id = "test:hash-16"

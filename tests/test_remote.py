@@ -9,11 +9,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from typer.testing import CliRunner
 
-from assistant.api import Assistant
+from assistant.app import Assistant
 from assistant.cli import app
 from assistant.config import Settings, force_offline
 from assistant.errors import LLMError, StoreError
-from assistant.servers import HOST, chroma_command, free_port, llama_command, running
+from assistant.bench.servers import HOST, chroma_command, free_port, llama_command, running
 from assistant.types import Answer
 
 pytestmark = pytest.mark.slow
@@ -51,7 +51,7 @@ def embedded(embeddings, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def llm_url(tmp_path_factory):
-    from assistant.models import ensure_llm
+    from assistant.provision.models import ensure_llm
 
     tmp = tmp_path_factory.mktemp("llama-server")
     gguf, port = ensure_llm(Settings(), progress=False), free_port()

@@ -10,13 +10,13 @@ from gradio_client import Client
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from pydantic import Field
 
-from assistant.api import Assistant
+from assistant.app import Assistant
 from assistant.config import Settings
 from assistant.errors import LLMError
-from assistant.servers import free_port
+from assistant.bench.servers import free_port
 from assistant.types import Answer, Citation, Passage
-from assistant.ui import Handlers, Warmup, launch
-from assistant.ui_render import highlight, plain_answer, render_answer
+from assistant.ui.app import Handlers, Warmup, launch
+from assistant.ui.render import highlight, plain_answer, render_answer
 
 QUESTION = "瑞安建成了多少家博士后工作站?"
 ANSWER = "瑞安建成了9家博士后工作站[1]。"

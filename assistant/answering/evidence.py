@@ -1,0 +1,178 @@
+"""Pick the few sentences that support an answer, so prompts stay short on a 2-core machine."""
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from .citations import Snippet, units
+from ..types import Passage
+
+_SENT = re.compile(r"[^。！？!?；;\n]*(?:[。！？!?；;]+[”」』’）)]*|\n|$)")
+
+# cross-article questions: they need every article considered, not the top chunks
+_CROSS = re.compile(
+    r"\b(which|what|list|all|each|every|how many)\b[^?]*\b(events|articles|meetings|conferences|exchanges|"
+    r"visits|delegations|cities|places)\b|\b(each|every) (event|article)|\blist (the|all)\b"
+    r"|哪些(活动|活動|会议|會議|会|會|文章|事件|城市|地方)|各(个|個)?(活动|活動|会议|會議|文章)|每(个|個|场|場)(活动|活動|会议|會議)"
+    r"|所有(活动|活動|会议|會議|文章)|列出|分别|分別|どの(イベント|会議|記事|大会)|それぞれ|すべての|全ての|一覧",
+    re.I)
+
+
+def is_cross_article(question: str) -> bool:
+    return bool(_CROSS.search(question))
+
+
+@dataclass(frozen=True)
+class Sentence:
+    passage: Passage
+    text: str
+    start: int  # offset in the article
+    end: int
+
+
+def sentences_of(passage: Passage) -> list[Sentence]:
+    out = []
+    for m in _SENT.finditer(passage.text):
+        text = m.group().strip()
+        if len(text) >= 4:
+            lead = len(m.group()) - len(m.group().lstrip())
+            start = passage.start + m.start() + lead
+            out.append(Sentence(passage, text, start, start + len(text)))
+    return out
+
+
+class SentenceScorer:
+    """Scores sentences against a question by e5 similarity (cached per sentence) and word overlap."""
+
+    def __init__(self, embeddings, overlap=None, max_cache: int = 50_000):
+        self.embeddings = embeddings
+        self.overlap = overlap  # (question, texts) -> idf-weighted keyword overlap per text
+        self._cache: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+        self._max = max_cache
+
+    def vectors(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if missing:
+            vecs = self.embeddings.embed_documents(missing)
+            with self._lock:
+                if len(self._cache) + len(missing) > self._max:
+                    self._cache.clear()
+                self._cache.update(zip(missing, (np.asarray(v, dtype=np.float32) for v in vecs)))
+        with self._lock:
+            return np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, 1))
+
+    def scores(self, question: str, qvec: Sequence[float], sentences: list[Sentence]) -> np.ndarray:
+        if not sentences:
+            return np.zeros(0)
+        texts = [s.text for s in sentences]
+        cos = self.vectors(texts) @ np.asarray(qvec, dtype=np.float32)
+        if self.overlap is not None:
+            lex = np.asarray(self.overlap(question, texts))
+        else:
+            q_units = units(question)
+            lex = np.array([len(q_units & units(t)) / max(1, len(q_units)) for t in texts])
+        return cos + 0.5 * lex
+
+
+NEIGHBOUR_BONUS = 0.15
+
+
+def _adjacent(a: Sentence, b: Sentence) -> bool:
+    text_gap = b.start - a.end if b.start >= a.end else a.start - b.end
+    return 0 <= text_gap <= 2 and a.passage.source == b.passage.source
+
+
+_CLAUSE = re.compile(r"[^,，;；:：]*(?:[,，;；:：]|$)")
+SENTENCE_MAX = 110  # longer sentences are cut to their best run of clauses
+
+
+def trim(sentence: Sentence, question: str, scorer: SentenceScorer, max_chars: int = SENTENCE_MAX) -> Sentence:
+    """A long sentence cut to the run of clauses (up to max_chars) that shares most with the question,
+    so two long sentences no longer crowd each other out of the prompt; offsets stay exact."""
+    if len(sentence.text) <= max_chars or scorer.overlap is None:
+        return sentence
+    spans = [(m.start(), m.end()) for m in _CLAUSE.finditer(sentence.text) if m.end() > m.start()]
+    windows = []
+    for i in range(len(spans)):
+        j = i
+        while j + 1 < len(spans) and spans[j + 1][1] - spans[i][0] <= max_chars:
+            j += 1
+        windows.append((spans[i][0], spans[j][1]))
+    texts = [sentence.text[a:b].strip() for a, b in windows]
+    scores = scorer.overlap(question, texts)
+    best = max(range(len(windows)), key=lambda w: (scores[w], -w))
+    a, b = windows[best]
+    lead = len(sentence.text[a:b]) - len(sentence.text[a:b].lstrip())
+    text = texts[best]
+    start = sentence.start + a + lead
+    return Sentence(sentence.passage, text, start, start + len(text))
+
+
+def select_snippets(question: str, qvec, passages: Sequence[Passage], scorer: SentenceScorer,
+                    budget_chars: int = 280, max_sentences: int = 4) -> list[Snippet]:
+    """The best sentences within a character budget, merged per chunk, in article order."""
+    sents = [trim(s, question, scorer) for p in passages for s in sentences_of(p)]
+    if not sents:
+        return []
+    rank_prior = {p.chunk_id: 0.02 * (len(passages) - i) for i, p in enumerate(passages)}
+    scores = scorer.scores(question, qvec, sents) + np.array([rank_prior[s.passage.chunk_id] for s in sents])
+    picked, used = [], 0
+    order = list(np.argsort(-scores))
+    while order:
+        i = order.pop(0)
+        s = sents[i]
+        if any(p.start <= s.start < p.end or s.start <= p.start < s.end for p in picked):
+            continue  # the same sentence again from an overlapping chunk
+        if picked and used + len(s.text) > budget_chars:
+            continue
+        picked.append(s)
+        used += len(s.text)
+        if len(picked) >= max_sentences or used >= budget_chars:
+            break
+        if len(picked) == 1:  # the best sentence's neighbours often carry the answer it introduces
+            scores = scores + NEIGHBOUR_BONUS * np.array([_adjacent(s, t) for t in sents])
+            order = [j for j in np.argsort(-scores) if j in set(order)]
+    return _merge(picked)
+
+
+def _merge(picked: list[Sentence]) -> list[Snippet]:
+    """One snippet per chunk: its chosen sentences joined in article order; the chunks of one article
+    next to each other in article order (its title is then shown once), articles best first."""
+    groups: dict[str, list[Sentence]] = {}
+    best = {}
+    for s in picked:
+        best.setdefault(s.passage.source, len(best))
+    for s in sorted(picked, key=lambda s: (best[s.passage.source], s.passage.start)):
+        groups.setdefault(s.passage.chunk_id, []).append(s)
+    snippets = []
+    for n, (cid, group) in enumerate(groups.items(), start=1):
+        group.sort(key=lambda s: s.start)
+        p = group[0].passage
+        text = group[0].text
+        for prev, s in zip(group, group[1:]):
+            gap = s.start - prev.end
+            text += ("" if gap <= 0 else " " if gap <= 2 else " … ") + s.text
+        snippets.append(Snippet(n, cid, p.source, p.title, text, group[0].start, group[-1].end))
+    return snippets
+
+
+def catalogue_snippets(question: str, qvec, per_article: dict[str, list[Passage]], catalogue: dict[str, str],
+                       scorer: SentenceScorer, sentence_chars: int = 90) -> list[Snippet]:
+    """For a question across articles: each article's catalogue line plus its best sentence."""
+    snippets = []
+    for n, (source, line) in enumerate(sorted(catalogue.items()), start=1):
+        passages = per_article.get(source, [])
+        sents = [s for p in passages for s in sentences_of(p)]
+        text, cid, title, start, end = line, "", "", 0, 0
+        if sents:
+            best = sents[int(np.argmax(scorer.scores(question, qvec, sents)))]
+            text = f"{line} — {best.text[:sentence_chars]}"
+            cid, title, start, end = best.passage.chunk_id, best.passage.title, best.start, best.end
+        snippets.append(Snippet(n, cid, source, title, text, start, end))
+    return snippets

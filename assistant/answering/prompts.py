@@ -1,0 +1,125 @@
+"""Prompt texts and the messages built from them; no I/O. The fixed system prompt comes first so
+llama.cpp can reuse its evaluated prefix from one question to the next."""
+from __future__ import annotations
+
+from ..text.language import LANG_NAMES
+from ..text.numbers import gloss_numerals
+
+NOT_FOUND = "NOT_FOUND"
+
+SYSTEM = (
+    "You answer questions about news articles. Use only the numbered passages given with the "
+    "question, never outside knowledge.\n"
+    "Rules:\n"
+    "1. Answer in the language the user asks for, in one or two short sentences.\n"
+    "2. End each sentence with the number of the passage that supports it, like [2].\n"
+    "3. Copy names, numbers and dates exactly from the passages. In an English answer, "
+    "write the original Chinese or Japanese name in brackets after a translated name.\n"
+    f"4. If the passages do not state the answer, reply with exactly: {NOT_FOUND}"
+)
+
+# Worked examples (invented articles) sit in the fixed prefix: llama.cpp evaluates them once and
+# reuses them, so they cost no time per question and show a 1.5B model what is wanted.
+EXAMPLES = [
+    ("«杭州数字经济论坛开幕»\n[1] 3月8日,2022杭州数字经济论坛在杭州国际博览中心开幕。论坛由杭州市人民政府主办,市经信局承办。\n"
+     "[2] 会上共签约项目12个,总投资达56亿元。",
+     "论坛由哪个单位主办?", "zh-Hans", "论坛由杭州市人民政府主办[1]。"),
+    ("«台中智慧機械展»\n[1] 台中市政府與德國弗勞恩霍夫研究所簽署合作備忘錄,共同推動智慧製造。",
+     "Which German institute signed a memorandum with the Taichung city government?", "en",
+     "The Fraunhofer Institute (弗勞恩霍夫研究所) signed the memorandum with the Taichung city government [1].",
+     "哪个德国研究所与台中市政府签署了备忘录?"),
+    ("«成都科技周»\n[1] 本届科技周共吸引观众超过8万人次,展出科技成果300余项。",
+     "科学技術週間の来場者数は何人でしたか?", "ja", "来場者数は8万人を超えました[1]。", "科技周的观众有多少人?"),
+    ("«深圳创新大会»\n[1] 大会期间发布了5项人才政策,吸引了200多家企业参加。",
+     "What was the budget of the Shenzhen innovation conference?", "en", NOT_FOUND, "深圳创新大会的预算是多少?"),
+    ("«合肥国际合作»\n[1] 4月12日,合肥市与德国汉诺威市签署友好城市协议。",
+     "合肥與哪個德國城市簽署了友好城市協議?", "zh-Hant", "合肥與德國漢諾威市簽署了友好城市協議[1]。"),
+    ("[1] 2021杭州人工智能大会 | date 2021-09-10 | place 杭州 — 大会发布了10项成果。\n"
+     "[2] 2022宁波港口论坛 | date 2022-05-18 | place 宁波 — 论坛签约项目8个。",
+     "Which events were held in 2022?", "en",
+     "The 2022 Ningbo Port Forum (2022宁波港口论坛) was held in Ningbo (宁波) on 2022-05-18 [2].",
+     "哪些活动是在2022年举行的?"),
+    ("«宁波智能制造展»\n[1] 展会共吸引参展企业320家,签约金额达15亿元。",
+     "How much was signed at the Ningbo expo?", "en",
+     "Contracts worth 1.5 billion yuan (15亿元) were signed at the expo [1].", "宁波展会签约金额是多少?"),
+]
+
+CONDENSE_SYSTEM = (
+    "Rewrite the user's last question as one standalone question in Simplified Chinese that can be "
+    "understood without the conversation: replace words like 'that', 'it', 'there' with what they "
+    "refer to. Keep names, numbers and dates. Output only the rewritten question."
+)
+
+TRANSLATE_SYSTEM = (
+    "Translate the user's question into Simplified Chinese, the language of the articles it will be "
+    "searched in. Keep names, numbers and dates; write a foreign place or organisation by its usual "
+    "Chinese name. Output only the translated question."
+)
+# fixed, so llama.cpp keeps the evaluated prefix; invented questions, not the seed articles'
+TRANSLATE_EXAMPLES = [
+    ("Which company did the Hangzhou delegation visit in Munich?", "杭州代表团在慕尼黑拜访了哪家公司?"),
+    ("成都の科学技術週間には何人が来場しましたか?", "成都科技周有多少人参观?"),
+]
+
+REFUSALS = {
+    "en": "The articles do not contain the answer to this question.",
+    "zh-Hans": "文章中没有找到这个问题的答案。",
+    "zh-Hant": "文章中沒有找到這個問題的答案。",
+    "ja": "記事の中にこの質問の答えは見つかりませんでした。",
+}
+
+
+def refusal(lang: str) -> str:
+    return REFUSALS.get(lang, REFUSALS["en"])
+
+
+def format_snippets(snippets) -> str:
+    """«title» once per run of snippets from one article, then "[n] text" lines: a title repeated on
+    every line cost up to a third of the prompt, and each prompt token costs ~20 ms here."""
+    lines, title = [], None
+    for s in snippets:
+        if s.title and s.title != title and not s.text.startswith(s.title):  # a catalogue line has its own
+            lines.append(f"«{s.title}»")
+        title = s.title
+        lines.append(f"[{s.marker}] {gloss_numerals(s.text)}")
+    return "\n".join(lines)
+
+
+def _user(passages: str, question: str, lang: str, search_form: str = "") -> str:
+    gloss = f"\n(The same question in Chinese, to find it in the passages: {search_form})" \
+        if search_form and search_form != question else ""
+    return (f"Passages:\n{passages}\n\nQuestion: {question}{gloss}\n"
+            f"Answer in {LANG_NAMES.get(lang, 'English')}, citing passage numbers like [1].")
+
+
+def answer_messages(question: str, snippets, lang: str, search_form: str = "") -> list[tuple[str, str]]:
+    """System rules, the worked examples, then this question: everything before it is fixed.
+
+    search_form: the question as it was searched (its Chinese translation, or the standalone form of a
+    follow-up), shown beside it so the model meets the passages' own words."""
+    messages = [("system", SYSTEM)]
+    for passages, q, q_lang, reply, *gloss in EXAMPLES:
+        messages += [("human", _user(passages, q, q_lang, *gloss)), ("ai", reply)]
+    return messages + [("human", _user(format_snippets(snippets), question, lang, search_form))]
+
+
+def condense_messages(question: str, history: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    turns = "\n".join(f"{'User' if role in ('user', 'human') else 'Assistant'}: {text}"
+                      for role, text in history[-6:])
+    return [("system", CONDENSE_SYSTEM),
+            ("human", f"Conversation:\n{turns}\n\nLast question: {question}\n\nStandalone question:")]
+
+
+def translate_messages(question: str) -> list[tuple[str, str]]:
+    messages = [("system", TRANSLATE_SYSTEM)]
+    for q, t in TRANSLATE_EXAMPLES:
+        messages += [("human", q), ("ai", t)]
+    return messages + [("human", question)]
+
+
+def retranslate_messages(answer: str, lang: str) -> list[tuple[str, str]]:
+    """An answer that came out in the wrong language, to be put into the question's."""
+    name = LANG_NAMES.get(lang, "English")
+    return [("system", f"Translate the text into {name}. Keep every [n] marker where it is. After a translated "
+                       "name, write the original in brackets. Output only the translation."),
+            ("human", answer)]

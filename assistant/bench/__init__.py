@@ -1,0 +1,1 @@
+"""Benchmarks behind `assistant bench`; the product never imports this package."""

@@ -1,0 +1,185 @@
+"""Benchmarks that print figures: retrieval on public QA sets (same pipeline, temporary store)."""
+from __future__ import annotations
+
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from ..config import Settings
+from ..types import Article
+
+
+def read_jsonl(path: Path, limit: int = 0) -> list[dict]:
+    rows = []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                rows.append(json.loads(line))
+                if limit and len(rows) >= limit:
+                    break
+    return rows
+
+
+def passages_as_articles(rows: list[dict]) -> list[Article]:
+    """Public-set passages are already clean text: they skip web cleaning, not chunking or embedding."""
+    return [Article(source=r["id"], text=r["text"], title=r.get("title", ""), lang=r.get("lang", ""),
+                    raw_chars=len(r["text"])) for r in rows]
+
+
+def percentile(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))] if values else float("nan")
+
+
+def index_articles(assistant, articles: list[Article]) -> float:
+    """Chunk, embed and store the articles; returns chunks per second."""
+    from ..corpus.chunking import chunk_article
+    from ..index.ingest import embed_and_store
+
+    s = assistant.settings
+    chunks = [c for a in articles for c in chunk_article(a, s.chunk_size, s.chunk_overlap)]
+    t0 = time.perf_counter()
+    embed_and_store(s, assistant.store, chunks, progress=True)
+    rate = len(chunks) / max(1e-9, time.perf_counter() - t0)
+    assistant.retriever.refresh(force=True)
+    return rate
+
+
+def distinct_sources(passages) -> list[str]:
+    return list(dict.fromkeys(p.source for p in passages))
+
+
+def rank_of(gold: str, passages, k: int) -> int | None:
+    seen = distinct_sources(passages)
+    return seen.index(gold) + 1 if gold in seen[:k] else None
+
+
+def answer_rank(question: dict, passages, texts: dict[str, str], k: int) -> int | None:
+    """Rank of the first passage that is the gold one or holds a gold answer string (the open-domain
+    QA convention of DPR's top-k accuracy): several paragraphs of one article often answer the same
+    question, and the id-based hit counts all but the annotated one as misses."""
+    answers = [a for a in (question.get("answers_zh") or question.get("answers") or []) if a]
+    for i, src in enumerate(distinct_sources(passages)[:k], start=1):
+        if src == question["passage_id"] or any(a in texts.get(src, "") for a in answers):
+            return i
+    return None
+
+
+def bench_retrieval(passages_path: Path, questions_path: Path, limit: int = 500, k: int = 10,
+                    settings: Settings | None = None, mode: str = "hybrid", embeddings=None) -> dict:
+    from ..app import Assistant
+
+    base = settings or Settings()
+    rows = read_jsonl(passages_path)
+    questions = read_jsonl(questions_path, limit)
+    with tempfile.TemporaryDirectory(prefix="assistant-bench-") as tmp:
+        s = base.model_copy(update={"store_dir": Path(tmp), "chroma_url": "", "collection": "bench"})
+        assistant = Assistant(s)
+        rate = index_articles(assistant, passages_as_articles(rows))
+        texts = {r["id"]: f"{r.get('title', '')}\n{r['text']}" for r in rows}
+        ranks, answer_ranks, times = [], [], []
+        for q in questions:
+            t0 = time.perf_counter()
+            # chunks, not articles, come back: ask for more so k distinct passages remain
+            hits = assistant.retriever.search(q["question"], k=3 * k, mode=mode)
+            times.append((time.perf_counter() - t0) * 1000)
+            ranks.append(rank_of(q["passage_id"], hits, k))
+            answer_ranks.append(answer_rank(q, hits, texts, k))
+    n = len(ranks)
+    return {"hit@1": round(sum(r == 1 for r in ranks) / n, 4),
+            "hit@5": round(sum(r is not None and r <= 5 for r in ranks) / n, 4),
+            "mrr@10": round(sum(1 / r for r in ranks if r is not None and r <= 10) / n, 4),
+            "answer_hit@1": round(sum(r == 1 for r in answer_ranks) / n, 4),
+            "answer_hit@5": round(sum(r is not None and r <= 5 for r in answer_ranks) / n, 4),
+            "questions": n, "passages": len(rows), "index_chunks_per_s": round(rate, 2),
+            "p50_ms": round(statistics.median(times), 2), "p95_ms": round(percentile(times, 0.95), 2),
+            "mode": mode}
+
+
+def time_stream(stream) -> tuple[float, float, object]:
+    """(seconds to the first text, seconds to the end, the final Answer) for one streamed answer."""
+    t0 = time.perf_counter()
+    first, result = None, None
+    for item in stream:
+        if isinstance(item, str):
+            if first is None and item.strip():
+                first = time.perf_counter() - t0
+        else:
+            result = item
+    total = time.perf_counter() - t0
+    return (first if first is not None else total), total, result
+
+
+def bench_answers(questions_path: Path, limit: int = 0, pipelines=("grounded", "tutorial"),
+                  settings: Settings | None = None) -> dict:
+    """Median/p95 time to first token and to the full answer, per pipeline, same models, one run."""
+    from ..app import Assistant
+
+    base = settings or Settings()
+    items = read_jsonl(questions_path, limit)
+    out = {}
+    for name in pipelines:
+        assistant = Assistant(base.model_copy(update={"pipeline": name}))
+        time_stream(assistant.stream_answer(items[0]["q"]))  # warm-up: loads models, fills the prompt cache
+        firsts, totals = [], []
+        for it in items:
+            first, total, _ = time_stream(assistant.stream_answer(it["q"], [tuple(h) for h in it.get("history", [])]))
+            firsts.append(first)
+            totals.append(total)
+        out[name] = {"questions": len(items), "ttft_p50_s": round(statistics.median(firsts), 2),
+                     "ttft_p95_s": round(percentile(firsts, 0.95), 2),
+                     "total_p50_s": round(statistics.median(totals), 2),
+                     "total_p95_s": round(percentile(totals, 0.95), 2)}
+    return out
+
+
+def normalise_answer(text: str) -> str:
+    """The scorer's normal form: NFKC, Traditional→Simplified, lower case, no spaces or separators."""
+    import unicodedata
+
+    from ..text.language import convert
+
+    text = convert(unicodedata.normalize("NFKC", text), "t2s").lower()
+    return "".join(ch for ch in text if ch not in " \t\n\r,，、\u00a0\u3000")
+
+
+def bench_gold(passages_path: Path, questions_path: Path, limit: int = 100, distractors: int = 200,
+               settings: Settings | None = None, show: bool = False) -> dict:
+    """Gold-answer-in-answer rate: the full answer pipeline over a public QA set.
+
+    Indexed: every passage the first `limit` questions need, plus `distractors` other passages of the
+    set (the first ones in file order), so retrieval still has to find the right one.
+    """
+    from ..app import Assistant
+
+    base = settings or Settings()
+    questions = read_jsonl(questions_path, limit)
+    rows = read_jsonl(passages_path)
+    needed = {q["passage_id"] for q in questions}
+    others = [r for r in rows if r["id"] not in needed][:distractors]
+    chosen = [r for r in rows if r["id"] in needed] + others
+    hits, refused, firsts, totals, per = 0, 0, [], [], []
+    with tempfile.TemporaryDirectory(prefix="assistant-gold-") as tmp:
+        s = base.model_copy(update={"store_dir": Path(tmp), "chroma_url": "", "collection": "gold"})
+        assistant = Assistant(s)
+        rate = index_articles(assistant, passages_as_articles(chosen))
+        for q in questions:
+            first, total, result = time_stream(assistant.stream_answer(q["question"]))
+            firsts.append(first)
+            totals.append(total)
+            golds = list(q.get("answers", [])) + list(q.get("answers_zh", []))
+            text = normalise_answer(result.text if result else "")
+            ok = any(normalise_answer(g) and normalise_answer(g) in text for g in golds)
+            hits += ok
+            refused += bool(result is not None and not result.citations)
+            per.append({"id": q["id"], "ok": ok, "answer": result.text if result else "", "gold": golds})
+            if show:
+                print(f"{'ok ' if ok else 'BAD'} {q['id']} {q['question'][:60]!r} -> {per[-1]['answer'][:80]!r} "
+                      f"gold={golds[:2]}", flush=True)
+    n = len(questions)
+    return {"gold_in_answer": round(hits / n, 3), "refused": round(refused / n, 3), "questions": n,
+            "passages_indexed": len(chosen), "index_chunks_per_s": round(rate, 2),
+            "ttft_p50_s": round(statistics.median(firsts), 2), "total_p50_s": round(statistics.median(totals), 2),
+            "answers": per}

@@ -1,0 +1,1 @@
+"""Articles from files: reading, decoding, cleaning, metadata, chunking."""

@@ -1,0 +1,127 @@
+"""Idempotent, incremental ingest: articles → cleaned chunks → embeddings → Chroma (+ keyword index)."""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from ..corpus.chunking import chunk_article, embedding_text
+from ..config import Settings
+from ..corpus.reader import article_hash, load_articles
+from ..types import Article, Chunk
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    articles: int
+    chunks_added: int
+    chunks_removed: int
+    chunks_unchanged: int
+    seconds: float
+    warnings: tuple[str, ...] = field(default=())
+
+    def as_dict(self) -> dict:
+        return {"articles": self.articles, "chunks_added": self.chunks_added,
+                "chunks_removed": self.chunks_removed, "chunks_unchanged": self.chunks_unchanged,
+                "seconds": round(self.seconds, 3), "warnings": list(self.warnings)}
+
+
+def _ymd(iso: str) -> int:
+    """'2019-05-20' → 20190520 so Chroma can filter a date range on a number."""
+    digits = iso.replace("-", "")[:8]
+    return int(digits) if len(digits) == 8 and digits.isdigit() else 0
+
+
+def chunk_metadata(chunk: Chunk) -> dict:
+    meta = {k: v for k, v in chunk.metadata.items() if isinstance(v, (str, int, float, bool))}
+    first_event = str(meta.get("event_dates", "")).split(",")[0]
+    meta["date_ymd"] = _ymd(first_event) or _ymd(str(meta.get("published", "")))
+    meta["source"] = chunk.source
+    meta["title"] = chunk.title
+    return meta
+
+
+def unique_articles(articles: list[Article]) -> tuple[list[Article], list[str]]:
+    """The same article under two names is stored once (the first name, sorted, wins)."""
+    seen: dict[str, str] = {}
+    kept, warnings = [], []
+    for art in sorted(articles, key=lambda a: a.source):
+        h = article_hash(art)
+        if h in seen:
+            warnings.append(f"{art.source}: same text as {seen[h]}; stored once under {seen[h]}")
+            continue
+        seen[h] = art.source
+        kept.append(art)
+    return kept, warnings
+
+
+def ingest(settings: Settings, store, keyword_refresh: Callable[[], None] | None = None,
+           paths: list[Path] | None = None, *, prune: bool | None = None, progress: bool = False) -> IngestReport:
+    """Bring the store in line with the articles; only changed chunks are embedded or deleted.
+
+    prune (default: when every path is a folder) removes articles that are no longer there.
+    """
+    t0 = time.perf_counter()
+    paths = [Path(p) for p in (paths or [settings.seeds_dir])]
+    prune = all(p.is_dir() for p in paths) if prune is None else prune
+    articles, warnings = load_articles(paths)
+    articles, dup_warnings = unique_articles(articles)
+    warnings = list(warnings) + dup_warnings
+    for w in warnings:
+        log.warning(w)
+    existing, stored_hashes = store.stored_articles()
+    current = {a.source for a in articles}
+    kept = []
+    for art in articles:  # the same text stored earlier under another name that stays: not again
+        other = stored_hashes.get(article_hash(art))
+        if other and other != art.source and (other in current or not prune):
+            warnings.append(f"{art.source}: same text as {other}, already stored; not stored again")
+            log.warning(warnings[-1])
+            continue
+        kept.append(art)
+    articles = kept
+    store.set_generation("dirty")  # a killed ingest leaves this mark; the keyword side then rebuilds
+    added = removed = unchanged = 0
+    pending: list[Chunk] = []
+    refreshed: list[Chunk] = []  # kept chunks of a changed article: same vector, new metadata
+    stale: list[str] = []
+    for art in articles:
+        chunks = chunk_article(art, settings.chunk_size, settings.chunk_overlap)
+        new_ids = {c.chunk_id for c in chunks}
+        old_ids = existing.pop(art.source, set())
+        pending += [c for c in chunks if c.chunk_id not in old_ids]
+        stale += sorted(old_ids - new_ids)
+        unchanged += len(new_ids & old_ids)
+        if new_ids != old_ids:
+            refreshed += [c for c in chunks if c.chunk_id in old_ids]
+    if prune:
+        for ids in existing.values():
+            stale += sorted(ids)
+    added = embed_and_store(settings, store, pending, progress)
+    store.update_metadata([c.chunk_id for c in refreshed], [chunk_metadata(c) for c in refreshed])
+    store.delete(stale)  # after the adds: a kill in between leaves extra chunks, never missing ones
+    removed = len(stale)
+    if keyword_refresh is not None:
+        keyword_refresh()
+    store.set_generation()
+    return IngestReport(len(articles), added, removed, unchanged, time.perf_counter() - t0, tuple(warnings))
+
+
+def embed_and_store(settings: Settings, store, chunks: list[Chunk], progress: bool = False) -> int:
+    """Embed chunks and write them to the store in batches; returns how many were written."""
+    from tqdm import tqdm
+
+    batch = max(1, settings.embed_batch_size)
+    bar = tqdm(total=len(chunks), unit="chunk", desc="embedding", disable=not progress or not chunks)
+    for i in range(0, len(chunks), batch):
+        part = chunks[i:i + batch]
+        vectors = store.embeddings.embed_documents([embedding_text(c) for c in part])
+        store.upsert([c.chunk_id for c in part], [c.text for c in part],
+                     [chunk_metadata(c) for c in part], vectors)
+        bar.update(len(part))
+    bar.close()
+    return len(chunks)

@@ -1,0 +1,171 @@
+"""The one switch between the bundled llama.cpp model and any OpenAI-compatible endpoint."""
+from __future__ import annotations
+
+import contextlib
+import threading
+import warnings
+from typing import Iterator
+
+from ..config import Settings
+from ..errors import AssistantError, InputError, LLMError, ModelError
+
+_LOCAL: dict[tuple, object] = {}
+_LOCAL_LOCKS: dict[tuple, threading.Lock] = {}
+_REGISTRY_LOCK = threading.Lock()
+
+
+def _local_key(settings: Settings) -> tuple:
+    return (str(settings.gguf_path), settings.n_ctx, settings.n_threads)
+
+
+def build_chat_model(settings: Settings):
+    """A LangChain chat model: ChatOpenAI when ASSISTANT_LLM_BASE_URL is set, else local ChatLlamaCpp."""
+    if settings.llm_base_url:
+        from langchain_openai import ChatOpenAI
+
+        return ChatOpenAI(base_url=settings.llm_base_url, model=settings.llm_model, api_key=settings.llm_api_key,
+                          temperature=settings.temperature, max_tokens=settings.max_tokens,
+                          timeout=settings.llm_timeout, max_retries=1, streaming=True)
+    key = _local_key(settings)
+    with _REGISTRY_LOCK:
+        if key not in _LOCAL:
+            _LOCAL[key] = _load_local(settings)
+            _LOCAL_LOCKS[key] = threading.Lock()
+        return _LOCAL[key]
+
+
+def _load_local(settings: Settings):
+    from ..provision.models import ensure_llm
+
+    path = ensure_llm(settings, progress=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # langchain-community's sunset notice
+        from langchain_community.chat_models import ChatLlamaCpp
+    try:
+        model = ChatLlamaCpp(model_path=str(path), n_ctx=settings.n_ctx, n_threads=settings.n_threads,
+                             n_batch=512, max_tokens=settings.max_tokens, temperature=settings.temperature,
+                             top_p=1.0, repeat_penalty=1.05, seed=0, verbose=False, streaming=True,
+                             # ChatLlamaCpp's defaults (base 10000, scale 1) would override the GGUF's own
+                             # RoPE settings (Qwen2.5: base 1e6); 0 tells llama.cpp to read them from the file
+                             rope_freq_base=0.0, rope_freq_scale=0.0)
+        # several evaluated prefixes (answer prompt, follow-up rewrite prompt) survive in RAM,
+        # so switching between them does not re-read the fixed system prompt and examples
+        from llama_cpp import LlamaRAMCache
+
+        _slim_states(model.client)
+        model.client.set_cache(LlamaRAMCache(capacity_bytes=settings.prompt_cache_mb << 20))
+        return model
+    except Exception as exc:
+        raise ModelError(f"The language model at {path} could not be loaded ({exc}). "
+                         "Run `assistant models --prepare` to rebuild it, or set ASSISTANT_LLM_PATH "
+                         "to a working GGUF file.") from exc
+
+
+def _slim_states(llama) -> None:
+    """Prompt-cache states of the KV cache alone, without llama-cpp-python's copy of its score buffer.
+
+    Llama.save_state copies n_batch x n_vocab floats of scores (296 MB for Qwen2.5, 0.64 s) after every
+    completion, and load_state copies them back; LlamaRAMCache counts only the KV part against its
+    capacity, so each cached prompt also held 296 MB unaccounted. The scores are never read back:
+    generate() always evaluates at least the prompt's last token, which writes fresh logits.
+    """
+    import ctypes
+    import types
+
+    import llama_cpp
+    import numpy as np
+    from llama_cpp import LlamaState
+
+    no_scores = np.zeros((0, 0), dtype=np.single)
+
+    def save_state(self) -> LlamaState:
+        size = llama_cpp.llama_state_get_size(self._ctx.ctx)
+        buffer = (ctypes.c_uint8 * size)()
+        written = llama_cpp.llama_state_get_data(self._ctx.ctx, buffer, size)
+        if written > size:
+            raise RuntimeError("Failed to copy llama state data")
+        return LlamaState(input_ids=self.input_ids.copy(), scores=no_scores, n_tokens=self.n_tokens,
+                          llama_state=buffer, llama_state_size=written, seed=self._seed)
+
+    def load_state(self, state: LlamaState) -> None:
+        self.input_ids = state.input_ids.copy()
+        self.n_tokens = state.n_tokens
+        self._requires_eval = True
+        self._seed = state.seed
+        if llama_cpp.llama_state_set_data(self._ctx.ctx, state.llama_state, state.llama_state_size) \
+                != state.llama_state_size:
+            raise RuntimeError("Failed to set llama state data")
+
+    llama.save_state = types.MethodType(save_state, llama)
+    llama.load_state = types.MethodType(load_state, llama)
+
+
+def model_lock(settings: Settings):
+    """llama.cpp's context is not thread-safe: one generation at a time per local model."""
+    if settings.llm_base_url:
+        return contextlib.nullcontext()
+    build_chat_model(settings)
+    return _LOCAL_LOCKS[_local_key(settings)]
+
+
+_INJECTED: dict[int, tuple[object, threading.Lock]] = {}
+
+
+def lock_for(model) -> threading.Lock:
+    """One lock per chat model object, however many Assistants share it (an injected model too)."""
+    with _REGISTRY_LOCK:
+        for key, lock in _LOCAL_LOCKS.items():
+            if _LOCAL.get(key) is model:
+                return lock
+        held = _INJECTED.setdefault(id(model), (model, threading.Lock()))  # the model is kept: ids stay unique
+        return held[1]
+
+
+def translate_error(exc: Exception, settings: Settings) -> Exception:
+    """Endpoint failures become LLMError with what to do; an overlong prompt an InputError; everything
+    else passes through."""
+    if isinstance(exc, AssistantError):
+        return exc
+    name = type(exc).__name__
+    if "context window" in str(exc) or "maximum context length" in str(exc):
+        return InputError(f"The question with its passages is too long for the model's context of "
+                          f"{settings.n_ctx} tokens ({exc}). Shorten the question (rare characters count as "
+                          "several tokens each) or raise ASSISTANT_N_CTX.")
+    if settings.llm_base_url:  # a page instead of JSON, a broken event stream: the endpoint failed all the same
+        what = (f"did not answer within the {settings.llm_timeout:g} s timeout (ASSISTANT_LLM_TIMEOUT)"
+                if "Timeout" in name else f"failed ({name}: {exc})")
+        return LLMError(f"The LLM endpoint {settings.llm_base_url} {what}. Check that the server is up "
+                        "and ASSISTANT_LLM_BASE_URL / ASSISTANT_LLM_MODEL are right, or unset "
+                        "ASSISTANT_LLM_BASE_URL to use the bundled local model.")
+    return exc
+
+
+def stream_text(model, messages, settings: Settings, lock) -> Iterator[str]:
+    """Stream the model's text for LangChain messages, holding the model's lock throughout."""
+    with lock:
+        try:
+            for chunk in model.stream(messages):
+                if chunk.content:
+                    yield str(chunk.content)
+        except Exception as exc:
+            err = translate_error(exc, settings)
+            if err is exc:
+                raise
+            raise err from exc
+
+
+def time_load(path, n_threads: int) -> float:
+    """Seconds llama.cpp takes to load the GGUF at path (for `assistant models`)."""
+    import time
+
+    from llama_cpp import Llama
+
+    start = time.perf_counter()
+    try:
+        llm = Llama(model_path=str(path), n_ctx=512, n_threads=n_threads, verbose=False)
+    except Exception as exc:
+        raise ModelError(f"llama.cpp could not load {path} ({exc}). Run `assistant models --prepare --verify` "
+                         "to rebuild the bundled model, or set ASSISTANT_LLM_PATH to a working GGUF file.") from exc
+    seconds = round(time.perf_counter() - start, 2)
+    llm.close()  # free ~1 GB now rather than whenever the collector runs
+    return seconds

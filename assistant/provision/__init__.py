@@ -1,0 +1,1 @@
+"""Bundled models prepared offline: GGUF assembly, e5 conversion, checksums, reports."""

@@ -1,0 +1,258 @@
+"""Hybrid search: dense e5 vectors from Chroma plus BM25 over script-folded CJK tokens, fused."""
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config import Settings
+from ..errors import StoreError
+from ..index.keyword import KeywordIndex
+from ..types import Passage
+from .rerank import IdentityReranker, Reranker
+
+DENSE_POOL = 30
+
+
+@dataclass(frozen=True)
+class Filters:
+    source: str | None = None
+    lang: str | None = None
+    date_from: str | None = None  # ISO date, inclusive; matches the event date, else the publish date
+    date_to: str | None = None
+
+    def where(self) -> dict | None:
+        clauses = []
+        if self.source:
+            clauses.append({"source": self.source})
+        if self.lang:
+            clauses.append({"lang": self.lang})
+        if self.date_from:
+            clauses.append({"date_ymd": {"$gte": _ymd(self.date_from)}})
+        if self.date_to:
+            clauses.append({"date_ymd": {"$lte": _ymd(self.date_to)}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def accepts(self, meta: dict) -> bool:
+        d = int(meta.get("date_ymd", 0) or 0)
+        return ((not self.source or meta.get("source") == self.source)
+                and (not self.lang or meta.get("lang") == self.lang)
+                and (not self.date_from or d >= _ymd(self.date_from))
+                and (not self.date_to or d <= _ymd(self.date_to)))
+
+
+def _ymd(iso: str) -> int:
+    digits = "".join(ch for ch in str(iso) if ch.isdigit())
+    return int((digits + "0101")[:8]) if len(digits) >= 4 else 0
+
+
+def _normalised(pairs, floor_zero: bool = False) -> dict[str, float]:
+    """Scores mapped onto [0, 1] within one result list (BM25 from 0, cosine from the list's minimum)."""
+    if not pairs:
+        return {}
+    values = [v for _, v in pairs]
+    hi, lo = max(values), 0.0 if floor_zero else min(values)
+    span = (hi - lo) or 1.0
+    return {cid: (v - lo) / span for cid, v in pairs}
+
+
+FOCUS_BOOST = 3.0
+# what a question asks about stands next to its question word: 主题 in "的主题是什么", 博士后工作站 in
+# "多少家博士后工作站", 单位 in "哪个单位主办"; Japanese "何人" / "誰" likewise
+_FOCUS = re.compile(
+    r"([\u4e00-\u9fff]{1,4})(?:是什么|是什麼|是哪|是谁|是誰|是多少|是何|は何|は誰|はどこ|はいつ)"
+    r"|(?:多少|几|幾|哪个|哪個|哪家|哪所|哪些|哪位|哪项|哪項|哪天|哪年|什么|什麼|何)([\u4e00-\u9fff]{1,6})")
+
+
+def focus_terms(question: str) -> list[str]:
+    """The words a question asks about, found beside its question word ([] when none is)."""
+    out = []
+    for m in _FOCUS.finditer(question):
+        term = m.group(1) or m.group(2) or ""
+        out.append(term.split("的")[-1] if m.group(1) else term)
+    return [t for t in out if t]
+
+
+def keyword_text(text: str, meta: dict) -> str:
+    """Titles are indexed with the text: some answers stand only in the title."""
+    return f"{meta.get('title', '')}\n{text}"
+
+
+def keyword_overlap(index: KeywordIndex, query: str, texts: list[str]) -> list[float]:
+    """Share of the query's keyword tokens each text contains, weighted by corpus idf times
+    idf within these texts: words every candidate shares (the event's name) say little about
+    which sentence answers; the rarer question words (主题, 主办) decide."""
+    q_tokens = set(index.tokens(query))
+    text_tokens = [q_tokens & set(index.tokens(t)) for t in texts]
+    idf = index.idf(q_tokens)
+    n = len(texts)
+    # log(n / count): a word in nearly every candidate weighs ~0, so the asked-about word (主题,
+    # 工程师) outranks the event's name repeated everywhere (log1p kept half the name's weight)
+    local = {t: math.log((n + 1) / (1 + sum(t in tt for tt in text_tokens))) for t in q_tokens}
+    focus = set(index.tokens(" ".join(focus_terms(query)))) & q_tokens
+    weight = {t: idf[t] * local[t] * (FOCUS_BOOST if t in focus else 1.0) for t in q_tokens}
+    total = sum(weight.values()) or 1.0
+    return [sum(weight[t] for t in tt) / total for tt in text_tokens]
+
+
+class Retriever:
+    """Keeps the keyword index in step with the store's generation; never rebuilds it per query."""
+
+    def __init__(self, settings: Settings, store, embeddings, reranker: Reranker | None = None):
+        self.settings = settings
+        self.reranker = reranker or IdentityReranker()
+        self.store = store
+        self.embeddings = embeddings
+        self._lock = threading.Lock()
+        self._index: KeywordIndex | None = None
+        self._meta: dict[str, dict] = {}
+        self._generation = None
+        self._checked = 0.0
+        self._translator = None
+
+    @property
+    def index_dir(self) -> Path:
+        if not self.settings.chroma_url:
+            return self.settings.store_dir / "keyword" / self.settings.collection
+        key = hashlib.sha256(f"{self.settings.chroma_url}|{self.settings.chroma_tenant}|"
+                             f"{self.settings.chroma_database}|{self.settings.collection}".encode()).hexdigest()[:16]
+        return self.settings.model_cache.parent / "keyword" / key
+
+    def refresh(self, force: bool = False) -> None:
+        """Bring the keyword side in step with the store: load it from disk, then apply the id diff."""
+        with self._lock:
+            gen = self.store.generation()
+            if not force and self._index is not None and gen == self._generation:
+                return
+            # metadata of every chunk (small), texts only of chunks this process has not seen yet:
+            # one ingest into a 100k-chunk store must not re-read 100k texts
+            metas = {c.chunk_id: c.metadata for c in self.store.iter_all(include_documents=False)}
+            known = {cid: m["_text"] for cid, m in self._meta.items() if cid in metas}
+            unseen = [cid for cid in metas if cid not in known]
+            for i in range(0, len(unseen), 1000):
+                known.update((c.chunk_id, c.text) for c in self.store.get(unseen[i:i + 1000]))
+            index = self._index or self._load_saved()
+            have = index.ids()
+            gone = have - metas.keys()
+            new = [cid for cid in metas.keys() - have if cid in known]
+            if gone:
+                index.remove(sorted(gone))
+            if new:
+                index.add(new, [keyword_text(known[cid], metas[cid]) for cid in new])
+            self._meta = {cid: {**meta, "_text": known[cid]} for cid, meta in metas.items() if cid in known}
+            self._index, self._generation = index, gen
+
+    def _load_saved(self) -> KeywordIndex:
+        if KeywordIndex.stored_fingerprint(self.index_dir) is not None:
+            try:
+                return KeywordIndex.load(self.index_dir)
+            except StoreError:  # unreadable or built by another tokeniser: start afresh
+                pass
+        return KeywordIndex()
+
+    def save_index(self, generation: str) -> None:
+        with self._lock:
+            if self._index is not None:
+                self._index.fingerprint = generation
+                self._index.save(self.index_dir)
+                self._generation = generation
+
+    def _ensure_fresh(self) -> None:
+        now = time.monotonic()
+        if self._index is None or now - self._checked > 2.0:  # a cheap metadata read, at most every 2 s
+            self._checked = now
+            self.refresh()
+
+    def search(self, query: str, k: int = 5, vector=None, mode: str = "hybrid", **filters) -> list[Passage]:
+        """mode: hybrid (default), dense or keyword — the last two for benchmarks."""
+        flt = Filters(**filters)
+        self._ensure_fresh()
+        pool = max(DENSE_POOL, 3 * k)
+        dense = []
+        if mode != "keyword":
+            vector = vector if vector is not None else self.embeddings.embed_query(query)
+            dense = self.store.dense_search(vector, pool, flt.where())
+        hits, weight = [], 0.0
+        if mode != "dense" and self._index is not None:
+            allowed = None if flt == Filters() else {i for i, m in self._meta.items() if flt.accepts(m)}
+            expansion = self.translator.expand(query) if self.settings.crosslingual else ""
+            # an English query is searched by what the corpus can match: its translated keywords
+            hits, found = self._index.search_with_evidence(expansion or query, pool, allowed_ids=allowed)
+            if mode == "keyword":
+                weight = 1.0
+            elif found.has_evidence:
+                weight = self.settings.crosslingual_weight if expansion else self.settings.keyword_weight
+        return self.reranker.rerank(query, self._fuse(dense, hits, weight, k))
+
+    def keyword_overlap(self, query: str, texts: list[str]) -> list[float]:
+        """Share of the query's keyword tokens each text contains (module function keyword_overlap)."""
+        self._ensure_fresh()
+        return keyword_overlap(self._index, query, texts)
+
+    @property
+    def translator(self):
+        if self._translator is None:
+            from .crosslingual import QueryTranslator
+
+            self._translator = QueryTranslator(self._in_corpus)
+        return self._translator
+
+    def _in_corpus(self, word: str) -> bool:
+        """Whether every keyword token of word occurs in the index (so a translation can match)."""
+        tokens = self._index.tokens(word) if self._index is not None else []
+        return bool(tokens) and all(self._index.knows(t) for t in tokens)
+
+    def _fuse(self, dense, hits, w_kw: float, k: int) -> list[Passage]:
+        """Convex fusion of min-max-normalised dense and keyword scores (weights in docs/retrieval.md).
+
+        Across languages BM25 has nothing to say (no evidence): then the dense ranking stands alone.
+        """
+        scores: dict[str, float] = {}
+        evidence = w_kw > 0
+        for cid, value in _normalised([(c.chunk_id, c.score) for c in dense]).items():
+            scores[cid] = (1.0 - w_kw) * value
+        if evidence:
+            for cid, value in _normalised(hits, floor_zero=True).items():
+                scores[cid] = scores.get(cid, 0.0) + w_kw * value
+        dense_cos = {c.chunk_id: c.score for c in dense}
+        texts = {c.chunk_id: (c.text, c.metadata) for c in dense}
+        out = []
+        for cid in sorted(scores, key=scores.get, reverse=True)[:k]:
+            text, meta = texts.get(cid) or (self._meta.get(cid, {}).get("_text", ""), self._meta.get(cid, {}))
+            meta = {key: v for key, v in meta.items() if key != "_text"}
+            out.append(Passage(chunk_id=cid, source=str(meta.get("source", "")), title=str(meta.get("title", "")),
+                               text=text, score=round(scores[cid], 6), start=int(meta.get("start", 0)),
+                               end=int(meta.get("end", 0)), metadata=meta,
+                               dense=dense_cos.get(cid, 0.0), keyword_evidence=evidence))
+        return out
+
+    def catalogue(self) -> dict[str, str]:
+        """One line per article: title | date(s) | place | outlet, from the ingest metadata."""
+        self._ensure_fresh()
+        lines: dict[str, str] = {}
+        for meta in self._meta.values():
+            src = str(meta.get("source", ""))
+            if src and src not in lines:
+                dates = meta.get("event_dates") or meta.get("published") or ""
+                fields = [meta.get("title", ""), f"date {dates}" if dates else "",
+                          f"place {meta.get('place')}" if meta.get("place") else "",
+                          f"source {meta.get('outlet')}" if meta.get("outlet") else ""]
+                lines[src] = " | ".join(f for f in fields if f)
+        return lines
+
+    def articles(self) -> list[dict]:
+        """The indexed articles with their metadata and chunk counts (for the UI and CLI)."""
+        self._ensure_fresh()
+        out: dict[str, dict] = {}
+        for meta in self._meta.values():
+            src = str(meta.get("source", ""))
+            entry = out.setdefault(src, {k: meta.get(k, "") for k in
+                                         ("source", "title", "published", "event_dates", "place", "outlet", "lang")})
+            entry["chunks"] = entry.get("chunks", 0) + 1
+        return sorted(out.values(), key=lambda e: e["source"])

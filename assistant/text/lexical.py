@@ -1,0 +1,208 @@
+"""Script folding (width, case, Traditional/Japanese kanji → Simplified) and tokenisers for BM25."""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+
+import opencc
+
+DEFAULT_SCHEME = "bigram_words"  # chosen by `assistant bench tokenizers`, see docs/retrieval.md
+SCHEMES = ("bigram", "unibigram", "jieba", "sudachi", "ja_sudachi", "bigram_jieba", "bigram_sudachi", "bigram_words")
+TOKENS_VERSION = "1"  # bump when fold() or a tokeniser changes: indexes built before are stale
+
+# Japanese forms that Chinese also writes differently but OpenCC's jp2t→hk2s chain misses or
+# sends to an old form (挙→擧); Japanese-only kokuji (働, 込, 畑) have no Chinese twin and stay.
+_JP_EXTRA = dict(zip("挙闘鉱郷渋値戸隣舎窓舗汚繋隷聡讃嚢漑喩駄倣搾", "举斗矿乡涩值户邻舍窗铺污系隶聪赞囊溉喻驮仿榨"))
+
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005\u3007"
+_KANA = "\u3041-\u3096\u309d-\u309f\u30a1-\u30fa\u30fc-\u30ff"
+_WORD = "0-9a-z\u00b5\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff\uac00-\ud7a3"
+# One token per match: a run of Han/kana (split further by the scheme) or a Latin/digit word;
+# a decimal point inside digits stays so that 3.5 and 4460 are matched whole.
+_TOKEN_RE = re.compile(f"(?P<cjk>[{_HAN}{_KANA}]+)|(?P<word>[{_WORD}]+(?:\\.[0-9]+)*)")
+_KANA_RE = re.compile(f"[{_KANA}]")
+_THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+
+_lock = threading.Lock()
+_state: dict = {}
+_local = threading.local()  # SudachiPy tokenizers are not safe to share between threads
+
+
+def _converters():
+    """hk2s (t2s plus HK variants) and the Japanese→Simplified table, built once per process."""
+    if "fold" not in _state:
+        with _lock:
+            if "fold" not in _state:
+                # hk2s = HKVariantsRev + t2s: same round trip as t2s on s2t/s2tw text, and it also
+                # folds HK forms (衞, 敍) that t2s leaves; measured in docs/retrieval.md.
+                t2s, jp2t = opencc.OpenCC("hk2s"), opencc.OpenCC("jp2t")
+                table = _japanese_table(t2s, jp2t)
+                _state["fold"] = (t2s, str.maketrans(table), re.compile("[" + "".join(table) + "]"))
+    return _state["fold"]
+
+
+def _japanese_table(t2s, jp2t) -> dict[str, str]:
+    """Shinjitai → Simplified, only for characters Simplified Chinese does not use itself."""
+    table = {}
+    for cp in range(0x3400, 0xA000):
+        ch = chr(cp)
+        # jp2t also rewrites characters that are ordinary Simplified Chinese (研→硏, 沪→滤,
+        # 欠→缺); applying it blindly damaged 544 characters of CMRC, so skip GB2312 ones.
+        if _is_gb2312(ch) or t2s.convert(ch) != ch:
+            continue
+        target = t2s.convert(jp2t.convert(ch))
+        if len(target) == 1 and target != ch and _is_gb2312(target):
+            table[ch] = target
+    table.update(_JP_EXTRA)
+    return table
+
+
+def _is_gb2312(ch: str) -> bool:
+    try:
+        ch.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width → half-width) and lower case: the part of fold() that needs no dictionary."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def fold(text: str) -> str:
+    """Fold width, case and script variants so zh-Hant, zh-Hans and Japanese kanji compare equal."""
+    t2s, jp, jp_re = _converters()
+    text = normalize(text)
+    if jp_re.search(text):  # a C-speed scan spares Chinese text the slower per-char translate
+        text = text.translate(jp)
+    return t2s.convert(text)
+
+
+def is_japanese(text: str) -> bool:
+    """Kana anywhere means Japanese: Chinese text never uses it."""
+    return _KANA_RE.search(text) is not None
+
+
+def tokenize(text: str, scheme: str = DEFAULT_SCHEME, folding: bool = True) -> list[str]:
+    """Tokens for BM25 under the chosen scheme; folding=False keeps only NFKC + lower case."""
+    try:
+        tokenizer = _SCHEME_FUNCS[scheme]
+    except KeyError:
+        raise ValueError(f"unknown tokenisation scheme {scheme!r}; choose one of {SCHEMES}") from None
+    text = _THOUSANDS_RE.sub("", text)
+    return tokenizer(text, fold if folding else normalize)
+
+
+def tokenizer_signature(scheme: str = DEFAULT_SCHEME, folding: bool = True) -> str:
+    """Identifies tokenisation output: an index built under another signature must be rebuilt."""
+    from importlib.metadata import version
+
+    tools = [f"opencc-{opencc.__version__}"]
+    tools += [f"jieba-{version('jieba')}"] if "jieba" in scheme or scheme == "bigram_words" else []
+    tools += [f"sudachi-{version('sudachidict-core')}"] if "sudachi" in scheme or scheme == "bigram_words" else []
+    return "/".join([scheme, f"v{TOKENS_VERSION}", "fold" if folding else "nfkc", *tools])
+
+
+def _grams(text: str, unigrams: bool) -> list[str]:
+    out: list[str] = []
+    for m in _TOKEN_RE.finditer(text):
+        run = m.group()
+        if m.lastgroup == "word" or len(run) == 1:
+            out.append(run)
+            continue
+        out.extend([run[i:i + 2] for i in range(len(run) - 1)])
+        if unigrams:
+            out.extend(run)
+    return out
+
+
+def _bigram(text, fold_fn):
+    return _grams(fold_fn(text), unigrams=False)
+
+
+def _unibigram(text, fold_fn):
+    return _grams(fold_fn(text), unigrams=True)
+
+
+def _keep(tokens) -> list[str]:
+    """Word tokens minus punctuation and spaces, re-split where a tool glued CJK to Latin."""
+    return [m.group() for tok in tokens for m in _TOKEN_RE.finditer(tok)]
+
+
+def _jieba(text, fold_fn):
+    return _jieba_words(fold_fn(text))
+
+
+def _jieba_words(folded: str) -> list[str]:
+    # precise mode without the HMM: on CMRC 1.4x faster than search mode and better (MRR .988
+    # vs .983): out-of-dictionary runs fall to single characters instead of guessed words
+    return _keep(_jieba_module().lcut(folded, HMM=False))
+
+
+def _sudachi(text, fold_fn):
+    # Sudachi's dictionary is Japanese: segment the original script, fold the words after.
+    tok = _sudachi_tokenizer()
+    text = normalize(text)
+    words = [m.surface() for piece in _pieces(text) for m in tok.tokenize(piece)]
+    # fold once over the newline-joined words (4x faster than per word); no token spans "\n"
+    return _keep([fold_fn("\n".join(words))])
+
+
+def _ja_sudachi(text, fold_fn):
+    return _sudachi(text, fold_fn) if is_japanese(text) else _bigram(text, fold_fn)
+
+
+def _bigram_jieba(text, fold_fn):
+    return _bigram(text, fold_fn) + _jieba(text, fold_fn)
+
+
+def _bigram_sudachi(text, fold_fn):
+    extra = _sudachi(text, fold_fn) if is_japanese(text) else []
+    return _bigram(text, fold_fn) + extra
+
+
+def _bigram_words(text, fold_fn):
+    """Bigrams bridge scripts and languages; dictionary words (Sudachi for ja, else jieba) add precision."""
+    if is_japanese(text):
+        return _bigram(text, fold_fn) + _sudachi(text, fold_fn)
+    folded = fold_fn(text)
+    return _grams(folded, unigrams=False) + _jieba_words(folded)
+
+
+def _pieces(text: str, size: int = 4000) -> list[str]:
+    """Sudachi refuses inputs over ~49 kB: cut long text into pieces at a safe size."""
+    return [text[i:i + size] for i in range(0, len(text), size)] or [""]
+
+
+def _jieba_module():
+    import jieba  # lazy: its dictionary takes ~1 s to load
+
+    if not jieba.dt.initialized:
+        with _lock:
+            jieba.setLogLevel(logging.WARNING)
+            jieba.initialize()
+    return jieba
+
+
+def _sudachi_tokenizer():
+    tok = getattr(_local, "sudachi", None)
+    if tok is None:
+        from sudachipy import Dictionary, SplitMode
+
+        with _lock:
+            if "sudachi_dict" not in _state:
+                _state["sudachi_dict"] = Dictionary()  # ~0.15 s; shared, tokenizers are per thread
+        # Mode A (shortest units) so compounds also match their parts, as bigrams do.
+        tok = _local.sudachi = _state["sudachi_dict"].tokenizer(mode=SplitMode.A)
+    return tok
+
+
+_SCHEME_FUNCS = {
+    "bigram": _bigram, "unibigram": _unibigram, "jieba": _jieba, "sudachi": _sudachi,
+    "ja_sudachi": _ja_sudachi, "bigram_jieba": _bigram_jieba, "bigram_sudachi": _bigram_sudachi,
+    "bigram_words": _bigram_words,
+}
+

@@ -1,0 +1,131 @@
+"""Answers, sources, article lists and errors turned into the HTML/markdown the web UI shows (no gradio)."""
+from __future__ import annotations
+
+import html
+import re
+from typing import Iterable
+
+from ..errors import AssistantError
+from ..types import Answer, Citation, Passage
+
+_MARKER = re.compile(r"\[(\d{1,3})\]")
+
+EXAMPLES = [
+    "Which university signed a strategic cooperation project with the Rui'an city government?",
+    "瑞安建成了多少家博士后工作站?",
+    "無錫高新區代表團拜訪了哪家德國公司?",
+    "山東省副省長として交流会で挨拶したのは誰ですか?",
+]
+
+LANG_LABELS = {"en": "English", "zh-Hans": "简体中文", "zh-Hant": "繁體中文", "ja": "日本語"}
+
+
+def _flat(text: str) -> str:
+    # a blank line would end the markdown HTML block the sources live in
+    return html.escape(re.sub(r"\s+", " ", str(text)))
+
+
+def _one_line(text: str) -> str:
+    return _flat(text).strip()
+
+
+def _date(meta: dict) -> str:
+    published = str(meta.get("published") or "")
+    events = meta.get("event_dates") or ""
+    events = ", ".join(events) if isinstance(events, (list, tuple)) else str(events)
+    return published or events
+
+
+def _passage_for(cite: Citation, passages: Iterable[Passage]) -> Passage | None:
+    passages = list(passages)
+    same_chunk = [p for p in passages if p.chunk_id and p.chunk_id == cite.chunk_id]
+    return same_chunk[0] if same_chunk else next((p for p in passages if p.source == cite.source), None)
+
+
+def _find(text: str, snippet: str) -> tuple[int, int] | None:
+    """Where the snippet stands in the text; whitespace may differ (snippets are joined sentences)."""
+    chars = [re.escape(ch) for ch in snippet if not ch.isspace()]
+    match = re.search(r"\s*".join(chars), text) if chars else None
+    return match.span() if match else None
+
+
+def highlight(passage_text: str, snippet: str, span: tuple[int, int] | None = None) -> str:
+    """The passage, escaped, with the cited snippet in <mark>; the snippet alone when it is not in it.
+
+    span: the citation's offsets relative to the passage, used when the text itself cannot be found.
+    """
+    found = _find(passage_text, snippet)
+    if found is None and span and 0 <= span[0] < span[1] <= len(passage_text):
+        found = span
+    if found is None:
+        return f"<mark>{_one_line(snippet)}</mark>"
+    (a, b), text = found, passage_text
+    return f"{_flat(text[:a]).lstrip()}<mark>{_one_line(text[a:b])}</mark>{_flat(text[b:]).rstrip()}"
+
+
+def source_entry(cite: Citation, passage: Passage | None, turn: int, article: dict | None = None) -> str:
+    meta = {**(article or {}), **(passage.metadata if passage else {})}
+    title = cite.title or (passage.title if passage else "") or cite.source
+    facts = [f for f in (_date(meta), str(meta.get("outlet") or "")) if f]
+    head = f'<b>{_one_line(title)}</b>' + "".join(f" · {_one_line(f)}" for f in facts)
+    same_chunk = passage is not None and passage.chunk_id == cite.chunk_id
+    span = (cite.start - passage.start, cite.end - passage.start) if same_chunk and cite.end > cite.start else None
+    body = highlight(passage.text, cite.snippet, span) if same_chunk else f"<mark>{_one_line(cite.snippet)}</mark>"
+    return (f'<div class="source" id="src-{turn}-{cite.marker}"><span class="marker">[{cite.marker}]</span> '
+            f'{head} <code>{_one_line(cite.source)}</code><div class="passage">{body}</div></div>')
+
+
+def link_markers(text: str, turn: int, markers: set[int]) -> str:
+    """Escape the answer and turn each known [n] into a link to its source entry."""
+    def link(m: re.Match) -> str:
+        n = int(m.group(1))
+        return f'<a class="cite" href="#src-{turn}-{n}">[{n}]</a>' if n in markers else m.group(0)
+
+    return _MARKER.sub(link, html.escape(text, quote=False))
+
+
+def render_answer(answer: Answer, turn: int, articles: dict[str, dict] | None = None) -> str:
+    """The chat message for a finished answer: linked text, then its sources."""
+    text = link_markers(answer.text, turn, {c.marker for c in answer.citations})
+    if answer.refused:
+        return text
+    if not answer.citations:  # the checker removed every unsupported marker: say so rather than look sourced
+        return f'{text}\n\n<div class="sources none">No passage supports this answer; check it in the articles.</div>'
+    entries = "".join(source_entry(c, _passage_for(c, answer.passages), turn, (articles or {}).get(c.source))
+                      for c in answer.citations)
+    return f'{text}\n\n<div class="sources"><div class="sources-head">Sources</div>{entries}</div>'
+
+
+def plain_answer(answer: Answer, articles: dict[str, dict] | None = None) -> str:
+    """Markdown for API clients: the answer, then one line per source."""
+    lines = [answer.text]
+    if answer.citations:
+        lines += ["", "Sources:"]
+    for c in answer.citations:
+        passage = _passage_for(c, answer.passages)
+        meta = {**(articles or {}).get(c.source, {}), **(passage.metadata if passage else {})}
+        facts = ", ".join(f for f in (c.source, _date(meta), str(meta.get("outlet") or "")) if f)
+        lines.append(f"[{c.marker}] {c.title or c.source} ({facts}): \"{' '.join(c.snippet.split())}\"")
+    return "\n".join(lines)
+
+
+def error_message(exc: BaseException) -> str:
+    """What the user reads in the chat when something failed; typed errors already say what to do."""
+    if isinstance(exc, AssistantError):
+        return f"⚠️ {exc}"
+    return (f"⚠️ Something went wrong ({type(exc).__name__}: {exc}). The app is still running; "
+            "try again, and see the server log for details.")
+
+
+def article_rows(articles: list[dict]) -> list[list]:
+    """Rows for the articles panel: title, date, language, chunks."""
+    return [[a.get("title") or a.get("source", ""), _date(a), LANG_LABELS.get(a.get("lang", ""), a.get("lang", "")),
+             int(a.get("chunks", 0))] for a in articles]
+
+
+def status_line(state: str, seconds: float = 0.0, detail: str = "") -> str:
+    if state == "ready":
+        return f"**Ready.** {detail}"
+    if state == "error":
+        return f"**Not ready:** {detail}"
+    return f"**Loading models and the article index…** {seconds:.0f} s"

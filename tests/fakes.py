@@ -1,0 +1,47 @@
+"""Fakes that implement the product's real protocols, so unit tests run the production code paths.
+
+FakeRetriever is a RetrieverProtocol over a fixed list of passages: its keyword side is a real
+KeywordIndex and the product's own keyword_overlap, only the search ranking is fixed by the test.
+Chat models come from LangChain's fake chat models (FakeListChatModel) and embeddings from its
+DeterministicFakeEmbedding, both real LangChain implementations of the interfaces the product uses.
+"""
+from __future__ import annotations
+
+from langchain_core.embeddings import DeterministicFakeEmbedding
+
+from assistant.index.keyword import KeywordIndex
+from assistant.retrieval.hybrid import keyword_overlap
+from assistant.types import Passage
+
+
+class FakeRetriever:
+    """Returns its passages in the given order (filtered by source), with the given dense cosine."""
+
+    def __init__(self, passages: list[Passage], catalogue: dict[str, str] | None = None, embeddings=None):
+        self.passages = list(passages)
+        self.embeddings = embeddings or DeterministicFakeEmbedding(size=16)
+        self._catalogue = catalogue or {}
+        self.queries: list[str] = []
+        self.index = KeywordIndex.build([p.chunk_id for p in passages], [f"{p.title}\n{p.text}" for p in passages])
+
+    def search(self, query, k=5, vector=None, source=None, **filters) -> list[Passage]:
+        self.queries.append(query)
+        return [p for p in self.passages if source is None or p.source == source][:k]
+
+    def keyword_overlap(self, query: str, texts: list[str]) -> list[float]:
+        return keyword_overlap(self.index, query, texts)
+
+    def catalogue(self) -> dict[str, str]:
+        return dict(self._catalogue)
+
+    def articles(self) -> list[dict]:
+        seen = {}
+        for p in self.passages:
+            seen.setdefault(p.source, {"source": p.source, "title": p.title, "chunks": 0})["chunks"] += 1
+        return list(seen.values())
+
+
+def passage(text: str, source: str = "001.txt", title: str = "瑞安云江科创大会", *, chunk_id: str = "c1",
+            start: int = 100, dense: float = 0.9, keyword_evidence: bool = False) -> Passage:
+    return Passage(chunk_id, source, title, text, 0.1, start, start + len(text), {"source": source},
+                   dense=dense, keyword_evidence=keyword_evidence)
