@@ -11,7 +11,7 @@ TORCH_WHEELS := $(wildcard /opt/wheels)
 FIND_LINKS := --find-links $(WHEELS) $(if $(TORCH_WHEELS),--find-links /opt/wheels)
 STAMP := $(VENV)/.installed
 
-.PHONY: install models ingest serve test test-fast bench-retrieval bench-answers browser clean-store
+.PHONY: install models ingest serve test test-fast bench-retrieval bench-answers bench-dev bench-gold browser clean-store
 
 install: $(STAMP)
 
@@ -53,6 +53,23 @@ bench-retrieval: install
 
 bench-answers: install
 	$(VENV)/bin/assistant bench answers
+
+# Answer quality, the aggregates every quality change is judged on (one LLM process at a time: two
+# llama.cpp processes on 2 cores slow each other down tenfold). Results go to artifacts/ (git-ignored).
+SHARED ?= ../shared
+bench-dev: install
+	@mkdir -p artifacts
+	$(PY) $(SHARED)/eval/score.py $(SHARED)/eval/dev_qa.jsonl $(SHARED)/eval/dev_qa_more.jsonl --json artifacts/dev_scores.json
+
+GOLD_SETS := cmrc2018_dev/questions.jsonl jsquad_valid/questions.jsonl xquad/questions_en_to_zh.jsonl
+bench-gold: install
+	@mkdir -p artifacts
+	@for q in $(GOLD_SETS); do d=$${q%%/*}; n=$$(basename $$q .jsonl); \
+	  for mode in "" --leave-out-gold; do \
+	    out=artifacts/gold-$$d-$$n$${mode:+-left-out}.json; echo "== $$q $$mode -> $$out"; \
+	    $(VENV)/bin/assistant bench gold --passages $(SHARED)/bench/$$d/passages.jsonl --questions $(SHARED)/bench/$$q \
+	      --limit 100 $$mode --json > $$out && $(PY) -c "import json,sys; r=json.load(open(sys.argv[1])); r.pop('answers'); print(r)" $$out; \
+	  done; done
 
 clean-store:
 	rm -rf vectorstore/*/ vectorstore/*.sqlite3

@@ -162,12 +162,16 @@ def bench_answers(questions: Path = typer.Option(Path("../shared/eval/dev_qa.jso
 def bench_gold(passages: Path = typer.Option(..., exists=True, dir_okay=False),
                questions: Path = typer.Option(..., exists=True, dir_okay=False),
                limit: int = 100, distractors: int = typer.Option(200, help="Other passages indexed beside the gold ones."),
+               leave_out_gold: bool = typer.Option(False, "--leave-out-gold",
+                                                   help="Answerability: index no passage that answers; all must be refused."),
                json_out: bool = typer.Option(False, "--json")):
-    """Gold-answer-in-answer rate of the whole answer pipeline on a public QA set."""
+    """Gold-answer-in-answer rate of the whole answer pipeline on a public QA set (false refusals: `refused`);
+    with --leave-out-gold, the refusal rate when no indexed passage answers."""
     force_offline()
     from .bench.runs import bench_gold as run
 
-    result = run(passages, questions, limit=limit, distractors=distractors, show=not json_out)
+    result = run(passages, questions, limit=limit, distractors=distractors, show=not json_out,
+                 leave_out_gold=leave_out_gold)
     if json_out:
         _print_json(result)
     else:

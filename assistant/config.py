@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -25,10 +25,30 @@ def force_offline() -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
+class Tuning(BaseModel):
+    """Thresholds and budgets of retrieval, evidence and the citation check (ASSISTANT_TUNING__<NAME>).
+
+    Calibrated on the public sets (docs/retrieval.md, docs/answers.md), never on the dev questions."""
+
+    dense_pool: int = 30  # dense candidates fused with the keyword side
+    focus_boost: float = 3.0  # weight of the words beside the question word in keyword overlap
+    min_dense: float = 0.70  # below this e5 cosine, with no keyword evidence either, nothing is relevant
+    evidence_chars: int = 280  # evidence budget of one answer prompt (each prompt token costs ~20 ms)
+    evidence_sentences: int = 4
+    sentence_max: int = 110  # longer sentences are cut to their best run of clauses
+    neighbour_bonus: float = 0.15  # the best sentence's neighbours often carry the answer it introduces
+    max_catalogue: int = 8  # articles a question across articles reads
+    article_chars: int = 160  # evidence per article for a question across articles, beside its record
+    lexical_min: float = 0.34  # share of an answer sentence's bigrams/words found in its passage
+    cited_min: float = 0.22  # the same, for the passage the model itself cited
+    embed_min: float = 0.80  # e5 cosine for support across languages (unrelated pairs .76-.79)
+    number_window: int = 4  # characters beside a number in an answer that must meet its passage clause
+
+
 class Settings(BaseSettings):
     """Everything a user may configure. Env prefix ASSISTANT_, e.g. ASSISTANT_STORE_DIR."""
 
-    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_nested_delimiter="__", extra="ignore")
 
     # corpus and store
     seeds_dir: Path = PROJECT_ROOT / "seeds"
@@ -55,8 +75,13 @@ class Settings(BaseSettings):
     keyword_weight: float = 0.5  # share of the keyword side in hybrid fusion, when it has evidence
     crosslingual: bool = True  # expand English queries into Chinese keywords (CC-CEDICT + pinyin names)
     translate_queries: bool = True  # search an English/Japanese question by its Chinese translation too
+    # English/Japanese question over Chinese evidence: answer it in Chinese and translate the checked answer
+    # "fallback" (when the answer in the question's language is refused), "first" (always), or "off"
+    pivot: str = "fallback"
     crosslingual_weight: float = 0.3  # keyword share when the keywords came from that expansion
     max_question_chars: int = 2000
+
+    tuning: Tuning = Field(default_factory=Tuning)
 
     # scale-out: Chroma server and OpenAI-compatible LLM endpoint
     chroma_url: str = ""

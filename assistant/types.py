@@ -73,3 +73,38 @@ class Answer:
     refused: bool = False
     lang: str = ""
 
+
+@dataclass(frozen=True)
+class RecordField:
+    """One fact of an event record and the sentence (offsets into Article.text) it was read from."""
+
+    name: str  # organisers | countries | people | signed
+    value: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    """What an article reports about its event, built at ingest (corpus/records.py)."""
+
+    source: str
+    title: str = ""
+    published: str = ""
+    event_dates: tuple[str, ...] = ()
+    place: str = ""
+    outlet: str = ""
+    fields: tuple[RecordField, ...] = ()
+
+    def values(self, name: str) -> list[str]:
+        return [f.value for f in self.fields if f.name == name]
+
+    def line(self) -> str:
+        """One line for a prompt or the articles panel: title | date | place | published | outlet | facts."""
+        parts = [self.title, f"date {','.join(self.event_dates)}" if self.event_dates else "",
+                 f"place {self.place}" if self.place else "", f"published {self.published}" if self.published else "",
+                 f"source {self.outlet}" if self.outlet else ""]
+        for name in ("organisers", "countries", "people", "signed"):
+            if values := self.values(name):
+                parts.append(f"{name} {'、'.join(values)}")
+        return " | ".join(p for p in parts if p)

@@ -11,7 +11,7 @@ from langchain_core.embeddings import DeterministicFakeEmbedding
 
 from assistant.index.keyword import KeywordIndex
 from assistant.retrieval.hybrid import keyword_overlap
-from assistant.types import Passage
+from assistant.types import EventRecord, Passage
 
 
 class FakeRetriever:
@@ -31,8 +31,21 @@ class FakeRetriever:
     def keyword_overlap(self, query: str, texts: list[str]) -> list[float]:
         return keyword_overlap(self.index, query, texts)
 
+    def glossary(self, question: str) -> list[tuple[str, str]]:
+        return []
+
     def catalogue(self) -> dict[str, str]:
-        return dict(self._catalogue)
+        return {src: record.line() for src, record in self.records().items()}
+
+    def records(self) -> dict[str, EventRecord]:
+        """Records from the catalogue given: 'title | date D | place P' lines."""
+        out = {}
+        for src, line in sorted(self._catalogue.items()):
+            parts = line.split(" | ")
+            get = {p.split(" ", 1)[0]: p.split(" ", 1)[1] for p in parts[1:] if " " in p}
+            out[src] = EventRecord(src, parts[0], event_dates=tuple(filter(None, [get.get("date", "")])),
+                                   place=get.get("place", ""))
+        return out
 
     def articles(self) -> list[dict]:
         seen = {}

@@ -18,10 +18,10 @@ def FakeRetriever(dense=0.9):  # noqa: N802 (reads like the class it builds)
                                {"001.txt": "瑞安云江科创大会 | date 2021-11-14 | place 瑞安"})
 
 
-def make_chat(responses, dense=0.9):
+def make_chat(responses, dense=0.9, **settings):
     # a trailing unused response: FakeListChatModel's counter `i` wraps to 0 after the last one
     model = FakeListChatModel(responses=[*responses, "UNUSED"])
-    return Chat(Settings(), FakeRetriever(dense), model), model
+    return Chat(Settings(**settings), FakeRetriever(dense), model), model
 
 
 def test_answer_keeps_supported_citation_with_its_source_and_snippet():
@@ -74,18 +74,56 @@ def test_follow_up_is_condensed_first_and_retrieval_uses_the_standalone_question
     assert result.citations
 
 
-def test_english_question_is_searched_by_its_translation_and_answered_in_english():
-    chat, model = make_chat(["瑞安建成了多少家博士后工作站?", "Rui'an has built 9 postdoctoral workstations (博士后工作站) [1]."])
+ZH_ANSWER = "瑞安建成了9家博士后工作站[1]。"
+EN_ANSWER = "Rui'an has built 9 postdoctoral workstations (博士后工作站) [1]."
+
+
+def test_english_question_is_answered_in_chinese_first_then_translated_with_its_markers():
+    chat, model = make_chat(["瑞安建成了多少家博士后工作站?", ZH_ANSWER, EN_ANSWER], pivot="first")
     result = chat.answer("How many postdoctoral workstations has Rui'an built?")
     assert chat.retriever.queries[0] == "瑞安建成了多少家博士后工作站?"
-    assert model.i == 2  # one translation, one answer
-    assert result.text.startswith("Rui'an has built 9") and result.citations[0].source == "001.txt"
+    assert model.i == 3  # translation for the search, the answer in Chinese, the checked answer in English
+    assert result.text == EN_ANSWER and result.citations[0].source == "001.txt" and result.lang == "en"
 
 
-def test_an_answer_in_the_wrong_language_is_put_into_the_question_language():
-    chat, model = make_chat(["瑞安建成了多少家博士后工作站?", "瑞安建成了9家博士后工作站[1]。",
-                             "Rui'an has built 9 postdoctoral workstations (博士后工作站) [1]."])
+def test_a_translation_that_drops_the_markers_gets_them_back():
+    chat, _ = make_chat(["瑞安建成了多少家博士后工作站?", ZH_ANSWER, "Rui'an has built 9 postdoctoral workstations."], pivot="first")
     result = chat.answer("How many postdoctoral workstations has Rui'an built?")
+    assert result.text == "Rui'an has built 9 postdoctoral workstations [1]." and result.citations
+
+
+def test_a_failed_translation_leaves_the_checked_answer():
+    chat, _ = make_chat(["瑞安建成了多少家博士后工作站?", ZH_ANSWER, "瑞安建成了9家博士后工作站。"])
+    result = chat.answer("How many postdoctoral workstations has Rui'an built?")
+    assert result.text == ZH_ANSWER and result.citations
+
+
+def test_an_unsupported_chinese_answer_is_refused_in_english_without_a_translation_call():
+    chat, model = make_chat(["瑞安建成了多少家博士后工作站?", "瑞安的GDP是3000亿元[1]。"], pivot="first")
+    result = chat.answer("How many postdoctoral workstations has Rui'an built?")
+    assert result.refused and result.text == REFUSALS["en"] and model.i == 2
+
+
+def test_a_refused_english_answer_is_tried_again_in_chinese_and_translated():
+    chat, model = make_chat(["瑞安建成了多少家博士后工作站?", "Rui'an has a GDP of 300 billion yuan [1].", ZH_ANSWER,
+                             EN_ANSWER])
+    result = chat.answer("How many postdoctoral workstations has Rui'an built?")
+    assert model.i == 4  # translation, the English answer (refused: unsupported), the Chinese one, its translation
+    assert result.text == EN_ANSWER and result.citations and not result.refused
+
+
+def test_an_english_answer_that_holds_needs_no_chinese_pass():
+    chat, model = make_chat(["瑞安建成了多少家博士后工作站?", EN_ANSWER])
+    result = chat.answer("How many postdoctoral workstations has Rui'an built?")
+    assert model.i == 2 and result.text == EN_ANSWER
+
+
+def test_an_answer_over_non_chinese_evidence_in_the_wrong_language_is_put_into_the_question_language():
+    text = "瑞安市はこれまでに博士研究員ステーションを9か所建設した。"
+    retriever = fakes.FakeRetriever([fakes.passage(text, "004.txt", "瑞安")])
+    model = FakeListChatModel(responses=["瑞安建成了多少家博士后工作站?", "瑞安市は博士研究員ステーションを9か所建設した[1]。",
+                                         "Rui'an has built 9 postdoctoral stations [1].", "UNUSED"])
+    result = Chat(Settings(), retriever, model).answer("How many postdoctoral stations has Rui'an built?")
     assert model.i == 3  # translation, answer, the answer put into English
     assert result.text.startswith("Rui'an has built 9") and result.citations
 
@@ -115,10 +153,23 @@ def test_an_english_question_quoting_a_chinese_name_is_english(question, lang):
 
 
 def test_an_english_question_quoting_a_chinese_name_is_translated_and_answered_in_english():
-    chat, model = make_chat(["瑞安建成了多少家博士后工作站?", "Rui'an has built 9 postdoctoral workstations (博士后工作站) [1]."])
+    chat, model = make_chat(["瑞安建成了多少家博士后工作站?", ZH_ANSWER, EN_ANSWER], pivot="first")
     result = chat.answer("How many 博士后工作站 has Rui'an built?")
-    assert model.i == 2 and result.lang == "en"  # translated for the search, answered in English
+    assert model.i == 3 and result.lang == "en"  # translated for the search, answered in English
     assert result.text.startswith("Rui'an has built 9") and result.citations
+
+
+@pytest.mark.parametrize("question, answer", [
+    ("瑞安建成了多少家博士后工作站?", "瑞安建成了博士后工作站[1]。"),  # no count in the answer
+    ("谁为瑞安博士后工作站揭牌?", "瑞安建成了9家博士后工作站[1]。"),  # the passage names nobody
+    ("瑞安的博士后工作站是哪天建成的?", "瑞安建成了9家博士后工作站[1]。"),  # nor any date
+    ("2019年瑞安建成了多少家博士后工作站?", "瑞安建成了9家博士后工作站[1]。"),  # the passage names no 2019
+    ("第二届大会上瑞安建成了多少家博士后工作站?", "瑞安建成了9家博士后工作站[1]。"),  # nor a second edition
+])
+def test_support_that_does_not_state_what_was_asked_is_a_refusal(question, answer):
+    chat, _ = make_chat([answer])
+    result = chat.answer(question)
+    assert result.refused and not result.citations and result.text == REFUSALS["zh-Hans"]
 
 
 def test_no_history_means_no_rewrite_call():
@@ -171,10 +222,32 @@ def ManyArticles():  # noqa: N802
                                {f"s{i:02d}.txt": f"event {i} | date 2021-11-14" for i in range(20)})
 
 
-def test_a_question_across_many_articles_reads_only_the_best_ranked_catalogue_lines():
-    from assistant.answering.pipeline import MAX_CATALOGUE
+def test_a_question_across_many_articles_reads_only_the_best_ranked_articles():
+    MAX_CATALOGUE = Settings().tuning.max_catalogue
+    chat = Chat(Settings(), ManyArticles(), FakeListChatModel(responses=["UNUSED"]))
+    passages, snippets = chat.across_evidence("列出所有活动的日期")
+    assert [s.source for s in snippets] == [f"s{i:02d}.txt" for i in range(19, 19 - MAX_CATALOGUE, -1)]
+    assert [s.marker for s in snippets] == list(range(1, MAX_CATALOGUE + 1))
+    record = chat.retriever.records()["s19.txt"]
+    assert snippets[0].text.startswith(record.line() + " — ")  # the event record, then the best sentence
 
-    model = FakeListChatModel(responses=["瑞安建成了9家博士后工作站[1]。", "UNUSED"])
-    chat = Chat(Settings(), ManyArticles(), model)
-    passages, snippets, cross = chat.evidence("列出所有活动的日期")
-    assert cross and [s.source for s in snippets] == sorted(f"s{i:02d}.txt" for i in range(19, 19 - MAX_CATALOGUE, -1))
+
+def test_a_question_across_articles_reads_every_articles_record_in_one_prompt():
+    retriever = fakes.FakeRetriever(
+        [fakes.passage("瑞安建成了9家博士后工作站。", "001.txt", "瑞安大会", chunk_id="a"),
+         fakes.passage("无锡建成了5家博士后工作站。", "003.txt", "无锡出访", chunk_id="b")],
+        {"001.txt": "瑞安大会 | date 2021-11-14", "003.txt": "无锡出访 | date 2023-06-02"})
+    model = FakeListChatModel(responses=["瑞安建成了9家博士后工作站[1],无锡建成了5家[2]。", "UNUSED"])
+    result = Chat(Settings(), retriever, model).answer("各个活动分别建成了多少家博士后工作站?")
+    assert [c.source for c in result.citations] == ["001.txt", "003.txt"]
+    assert model.i == 1  # one answer call for the whole corpus
+
+
+def test_a_year_keeps_the_articles_dated_then_and_the_undated_ones():
+    retriever = fakes.FakeRetriever(
+        [fakes.passage("瑞安。", "001.txt", "瑞安大会", chunk_id="a"), fakes.passage("无锡。", "003.txt", "无锡", chunk_id="b"),
+         fakes.passage("金华。", "002.txt", "金华", chunk_id="c")],
+        {"001.txt": "瑞安大会 | date 2021-11-14", "003.txt": "无锡出访 | date 2023-06-02", "002.txt": "金华大会"})
+    chat = Chat(Settings(), retriever, FakeListChatModel(responses=["UNUSED"]))
+    _, snippets = chat.across_evidence("Which events were held in 2023?")
+    assert sorted(s.source for s in snippets) == ["002.txt", "003.txt"]

@@ -188,7 +188,7 @@ EXPECTED = {
              published="2021-11-14", event_dates=("2021-11-14",), place="浙江溫州瑞安東新科創園", outlet="中新網",
              lang="zh-Hant"),
     S2: dict(title="首届国际科技开放合作大会(浙江)在金华开幕 续写创新篇章 共绘世界蓝图", published="",
-             event_dates=("2023-04-19/2023-04-21",), place="金华", outlet="", lang="zh-Hans"),
+             event_dates=(), place="金华", outlet="", lang="zh-Hans"),  # it states no year for its event
     S3: dict(title="無錫高新區黨工委委員、新吳區委常委、組織部部長韓楊率無錫高新區歐洲科技創新交流代表團一行出訪歐洲",
              published="2023-06-13", event_dates=("2023-06-02/2023-06-09",), place="法國、德國", outlet="無錫日報",
              lang="zh-Hant"),

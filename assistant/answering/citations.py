@@ -5,6 +5,8 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+from ..config import Tuning
+from ..text.asked import premise_values, states_kind
 from ..text.language import detect_lang
 from ..text.lexical import fold
 from ..text.numbers import answer_values, stated_values
@@ -18,10 +20,6 @@ _SENTENCE = re.compile(r".*?(?:[。！？!?；]|(?<!^\d)(?<!\n\d)\.(?!\d)(?=\s|$
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]+")
 _WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
 
-LEXICAL_MIN = 0.34  # share of the sentence's bigrams/words found in the snippet
-CITED_MIN = 0.22  # the same scale, for the passage the model itself cited (e5 cosine 0.77 across languages)
-EMBED_MIN = 0.80  # e5 cosine (passage prompts both sides) for support across languages: answer sentences
-# and the passages behind them measured .816–.834 here, unrelated pairs .76–.79
 STOP = {"the", "a", "an", "of", "in", "on", "at", "and", "to", "was", "is", "were", "by", "for", "with", "as",
         "which", "what", "who", "that", "this", "it", "its", "from", "be", "are", "has", "had", "have"}
 
@@ -57,7 +55,7 @@ def lexical_support(sentence: str, snippet: str) -> float:
     return shared / len(sent) if shared >= min(2, len(sent)) else 0.0  # one shared number is no support
 
 
-def numbers_ok(sentence: str, snippet: str, min_len: int = 2) -> bool:
+def numbers_ok(sentence: str, snippet: str, min_len: int = 2, window: int = 4) -> bool:
     """A number the sentence states must stand in the snippet (script-folded, separators removed), as
     written or as a value the snippet states another way (1,000 for 千名, 44.6 million for 4460万)."""
     snip = fold(snippet).replace(",", "")
@@ -67,7 +65,7 @@ def numbers_ok(sentence: str, snippet: str, min_len: int = 2) -> bool:
         if len(digits) < min_len:
             continue
         if digits in snip:
-            if not _counts_the_same(sent, snip, digits):
+            if not _counts_the_same(sent, snip, digits, window):
                 return False
             continue
         values = stated_values(snip) if values is None else values
@@ -80,10 +78,9 @@ _HAN = re.compile(r"[\u3400-\u9fff]")
 _CLAUSE_END = re.compile(r"[,，;；。!?！？、]")
 # measure words and number words say nothing about *what* is counted
 _COUNT_WORDS = set("名个個家项項人位次场場届屆所条條台件种種批元户戶多余餘座支只隻部间間亩畝万萬亿億千百十约約近共的了")
-WINDOW = 4  # characters on each side of a number in the answer
 
 
-def _counts_the_same(sentence: str, snippet: str, digits: str) -> bool:
+def _counts_the_same(sentence: str, snippet: str, digits: str, window: int = 4) -> bool:
     """A number in a Chinese or Japanese answer must count what the passage counts with it: the Han
     characters next to it in the answer (参加者数は861名) have to meet the passage's clause holding
     that number (引进海内外高层次人才861名), or the answer took a number meant for something else.
@@ -91,7 +88,7 @@ def _counts_the_same(sentence: str, snippet: str, digits: str) -> bool:
     number = re.compile(rf"(?<![0-9.]){re.escape(digits)}(?![0-9])")  # the whole number, not part of one
     near: set[str] = set()
     for m in number.finditer(sentence):
-        around = sentence[max(0, m.start() - WINDOW):m.start()] + sentence[m.end():m.end() + WINDOW]
+        around = sentence[max(0, m.start() - window):m.start()] + sentence[m.end():m.end() + window]
         near.update(ch for ch in _HAN.findall(around) if ch not in _COUNT_WORDS)
     if not near:
         return True
@@ -106,11 +103,14 @@ def split_sentences(text: str) -> list[str]:
 class CitationChecker:
     """Scores support lexically and, when an embedder is given, by embedding similarity."""
 
-    def __init__(self, embed_pairs: Callable[[list[str], list[str]], list[list[float]]] | None = None):
+    def __init__(self, embed_pairs: Callable[[list[str], list[str]], list[list[float]]] | None = None,
+                 tuning: Tuning | None = None):
         self.embed_pairs = embed_pairs  # (sentences, snippets) -> cosine matrix
+        self.tuning = tuning or Tuning()  # lexical_min, cited_min, embed_min, number_window
 
     def support_matrix(self, sentences: list[str], snippets: Sequence[Snippet]) -> list[list[float]]:
-        lex = [[lexical_support(s, sn.text) if numbers_ok(s, sn.text) else 0.0 for sn in snippets]
+        window = self.tuning.number_window
+        lex = [[lexical_support(s, sn.text) if numbers_ok(s, sn.text, window=window) else 0.0 for sn in snippets]
                for s in sentences]
         if self.embed_pairs is None or not sentences or not snippets:
             return lex
@@ -124,12 +124,17 @@ class CitationChecker:
         cos = self.embed_pairs([sentences[i] for i in rows], [sn.text for sn in snippets])
         row_of = {i: r for r, i in enumerate(rows)}
         for i, j in pairs:
-            if numbers_ok(sentences[i], snippets[j].text):
-                lex[i][j] = max(lex[i][j], _scaled(cos[row_of[i]][j]))
+            if numbers_ok(sentences[i], snippets[j].text, window=window):
+                lex[i][j] = max(lex[i][j], self._scaled(cos[row_of[i]][j]))
         return lex
+
+    def _scaled(self, cos: float) -> float:
+        """Map an e5 cosine onto the lexical scale: embed_min lands exactly on lexical_min."""
+        return max(0.0, min(1.0, self.tuning.lexical_min + (cos - self.tuning.embed_min) * 4))
 
     def check(self, text: str, snippets: Sequence[Snippet]) -> tuple[str, tuple[Citation, ...]]:
         """Drop unsupported markers, add one where a sentence is clearly supported, renumber 1..n."""
+        tuning = self.tuning
         by_marker = {s.marker: s for s in snippets}
         sentences = split_sentences(text)
         shown = [_MARKER.sub("", s) for s in sentences]  # keeps a list item's line break
@@ -142,10 +147,11 @@ class CitationChecker:
             # every number of the sentence, single digits too, stands in that passage
             ok = [m for m in dict.fromkeys(cited)
                   if m in by_marker and scores[i][snippets.index(by_marker[m])]
-                  >= (CITED_MIN if numbers_ok(bare[i], by_marker[m].text, min_len=1) else LEXICAL_MIN)]
+                  >= (tuning.cited_min if numbers_ok(bare[i], by_marker[m].text, 1, tuning.number_window)
+                      else tuning.lexical_min)]
             if not ok and snippets and _has_content(bare[i]):
                 best = max(range(len(snippets)), key=lambda j: scores[i][j])
-                if scores[i][best] >= LEXICAL_MIN:
+                if scores[i][best] >= tuning.lexical_min:
                     ok = [snippets[best].marker]
             chosen.append(ok)
         return _render(shown, chosen, by_marker)
@@ -155,11 +161,6 @@ def _family(text: str) -> str:
     """Language family for support checks: both Chinese scripts are one (they are compared folded)."""
     lang = detect_lang(text)
     return "zh" if lang.startswith("zh") else lang
-
-
-def _scaled(cos: float) -> float:
-    """Map an e5 cosine onto the lexical scale: EMBED_MIN lands exactly on LEXICAL_MIN."""
-    return max(0.0, min(1.0, LEXICAL_MIN + (cos - EMBED_MIN) * 4))
 
 
 def _has_content(sentence: str) -> bool:
@@ -193,3 +194,36 @@ def _attach(sentence: str, tail: str) -> str:
     if sentence and sentence[-1] in ".!?":
         return f"{sentence[:-1]} {tail}{sentence[-1]}"
     return f"{sentence} {tail}" if sentence[-1:].isascii() else sentence + tail
+
+
+def answers_kind(kind: str | None, text: str, citations: Sequence[Citation]) -> bool:
+    """An answer to "how many", "when" or "who" must state that kind of fact, and so must one of the
+    passages it cites: a cited sentence that states no count cannot bear out a count."""
+    if kind is None:
+        return True
+    return states_kind(_MARKER.sub("", text), kind) and any(states_kind(c.snippet, kind) for c in citations)
+
+
+_LABEL = re.compile(r"^\s*(?:translation|english|japanese|英文|英语|英語|英訳|日本語訳|日本語|日文|日语|翻译|翻訳|译文|訳)"
+                    r"\s*[:：]\s*", re.I)
+
+
+def states_premise(question: str, passages: Sequence[str]) -> bool:
+    """Every number the question takes as given (a year, a count, an edition) stands in the passages an
+    answer cites: a question about the 2022 meeting is not answered by the 2019 one."""
+    wanted = premise_values(question)
+    if not wanted:
+        return True
+    stated = set().union(*(stated_values(fold(p)) for p in passages)) if passages else set()
+    return all(group & stated for group in wanted)
+
+
+def renumber_markers(text: str, markers: Sequence[int]) -> str:
+    """A translated answer keeps only markers the checked answer had; when the translation dropped them
+    all, they go after its last sentence. A label the model put in front ("日本語訳：") goes."""
+    text = _LABEL.sub("", text)
+    allowed = set(markers)
+    kept = _MARKER.sub(lambda m: m.group() if int(m.group(1)) in allowed else "", text)
+    if markers and not _MARKER.search(kept):
+        kept = _attach(kept.rstrip(), "".join(f"[{m}]" for m in markers))
+    return kept.strip()

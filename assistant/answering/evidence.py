@@ -80,19 +80,15 @@ class SentenceScorer:
         return cos + 0.5 * lex
 
 
-NEIGHBOUR_BONUS = 0.15
-
-
 def _adjacent(a: Sentence, b: Sentence) -> bool:
     text_gap = b.start - a.end if b.start >= a.end else a.start - b.end
     return 0 <= text_gap <= 2 and a.passage.source == b.passage.source
 
 
 _CLAUSE = re.compile(r"[^,，;；:：]*(?:[,，;；:：]|$)")
-SENTENCE_MAX = 110  # longer sentences are cut to their best run of clauses
 
 
-def trim(sentence: Sentence, question: str, scorer: SentenceScorer, max_chars: int = SENTENCE_MAX) -> Sentence:
+def trim(sentence: Sentence, question: str, scorer: SentenceScorer, max_chars: int = 110) -> Sentence:
     """A long sentence cut to the run of clauses (up to max_chars) that shares most with the question,
     so two long sentences no longer crowd each other out of the prompt; offsets stay exact."""
     if len(sentence.text) <= max_chars or scorer.overlap is None:
@@ -115,9 +111,10 @@ def trim(sentence: Sentence, question: str, scorer: SentenceScorer, max_chars: i
 
 
 def select_snippets(question: str, qvec, passages: Sequence[Passage], scorer: SentenceScorer,
-                    budget_chars: int = 280, max_sentences: int = 4) -> list[Snippet]:
+                    budget_chars: int = 280, max_sentences: int = 4, sentence_max: int = 110,
+                    neighbour_bonus: float = 0.15) -> list[Snippet]:
     """The best sentences within a character budget, merged per chunk, in article order."""
-    sents = [trim(s, question, scorer) for p in passages for s in sentences_of(p)]
+    sents = [trim(s, question, scorer, sentence_max) for p in passages for s in sentences_of(p)]
     if not sents:
         return []
     rank_prior = {p.chunk_id: 0.02 * (len(passages) - i) for i, p in enumerate(passages)}
@@ -136,7 +133,7 @@ def select_snippets(question: str, qvec, passages: Sequence[Passage], scorer: Se
         if len(picked) >= max_sentences or used >= budget_chars:
             break
         if len(picked) == 1:  # the best sentence's neighbours often carry the answer it introduces
-            scores = scores + NEIGHBOUR_BONUS * np.array([_adjacent(s, t) for t in sents])
+            scores = scores + neighbour_bonus * np.array([_adjacent(s, t) for t in sents])
             order = [j for j in np.argsort(-scores) if j in set(order)]
     return _merge(picked)
 
@@ -159,20 +156,4 @@ def _merge(picked: list[Sentence]) -> list[Snippet]:
             gap = s.start - prev.end
             text += ("" if gap <= 0 else " " if gap <= 2 else " … ") + s.text
         snippets.append(Snippet(n, cid, p.source, p.title, text, group[0].start, group[-1].end))
-    return snippets
-
-
-def catalogue_snippets(question: str, qvec, per_article: dict[str, list[Passage]], catalogue: dict[str, str],
-                       scorer: SentenceScorer, sentence_chars: int = 90) -> list[Snippet]:
-    """For a question across articles: each article's catalogue line plus its best sentence."""
-    snippets = []
-    for n, (source, line) in enumerate(sorted(catalogue.items()), start=1):
-        passages = per_article.get(source, [])
-        sents = [s for p in passages for s in sentences_of(p)]
-        text, cid, title, start, end = line, "", "", 0, 0
-        if sents:
-            best = sents[int(np.argmax(scorer.scores(question, qvec, sents)))]
-            text = f"{line} — {best.text[:sentence_chars]}"
-            cid, title, start, end = best.passage.chunk_id, best.passage.title, best.start, best.end
-        snippets.append(Snippet(n, cid, source, title, text, start, end))
     return snippets

@@ -4,22 +4,20 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from typing import Iterator, Sequence
+from dataclasses import replace
+from typing import Generator, Iterator, Sequence
 
-from .citations import CitationChecker, Snippet
+from .citations import CitationChecker, Snippet, answers_kind, renumber_markers, states_premise
 from ..config import Settings
 from ..errors import InputError
-from .evidence import SentenceScorer, catalogue_snippets, is_cross_article, select_snippets
+from .evidence import SentenceScorer, is_cross_article, select_snippets
+from ..text.asked import asked_kind
 from ..text.language import detect_lang, han_count, has_kana, match_script, question_lang
 from ..llm.adapters import stream_text
 from .prompts import (NOT_FOUND, answer_messages, condense_messages, refusal, retranslate_messages,
-                      translate_messages)
+                      translate_answer_messages, translate_messages)
 from ..types import Answer, Passage
 
-# a question across articles reads at most this many catalogue lines: 300 articles made a 12,500-token prompt
-MAX_CATALOGUE = 8
-# below this e5 similarity, with no keyword evidence either, nothing in the articles is about the question
-MIN_DENSE = 0.70
 
 
 def clean_question(question, max_chars: int) -> str:
@@ -46,10 +44,6 @@ def _history(history) -> list[tuple[str, str]]:
 
 _CLAUSES = re.compile(r"[,，;；。！？!?]")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
-
-
-def _dates_of(catalogue_line: str) -> str:
-    return " ".join(f for f in catalogue_line.split(" | ") if f.startswith("date "))
 
 
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
@@ -86,7 +80,7 @@ class Chat:
         self.lock = lock or threading.Lock()
         self.embeddings = embeddings or retriever.embeddings
         self.scorer = SentenceScorer(self.embeddings, getattr(retriever, "keyword_overlap", None))
-        self.checker = CitationChecker(self._embed_pairs)
+        self.checker = CitationChecker(self._embed_pairs, settings.tuning)
 
     def _embed_pairs(self, sentences: list[str], snippets: list[str]):
         """Cosine of each sentence with each snippet: the best of the whole snippet and its clauses,
@@ -111,7 +105,8 @@ class Chat:
 
     def warm_up(self) -> None:
         """Evaluate the fixed prompt prefixes once (translation, answer), so the first question starts fast."""
-        for messages in (translate_messages("warm-up"), answer_messages("warm-up", [], "en")):
+        for messages in (translate_messages("warm-up"), answer_messages("warm-up", [], "en"),
+                         translate_answer_messages("warm-up", "en")):
             for _ in self._generate(messages):
                 break
 
@@ -127,53 +122,70 @@ class Chat:
             lang = detect_lang(question)  # the model does not always write the rewrite in Chinese
         if lang.startswith("zh") or not self.settings.translate_queries:
             return question
-        return self._rewrite(translate_messages(question), question)
+        return self._rewrite(translate_messages(question, self.retriever.glossary(question)), question)
 
     def _rewrite(self, messages, fallback: str) -> str:
         rewritten = "".join(self._generate(messages)).strip()
         rewritten = rewritten.splitlines()[0].strip() if rewritten else ""
         return rewritten if 3 <= len(rewritten) <= 4 * len(fallback) + 200 else fallback
 
-    def evidence(self, question: str, search_form: str = "") -> tuple[list[Passage], list[Snippet], bool]:
-        """Passages and the snippets for the prompt; a search form (translation) is searched along with
-        the question: keywords from it, the vector halfway between the two."""
+    def query_vector(self, question: str, search_form: str = "") -> list[float]:
+        """The question's e5 vector; with a search form (translation), the vector halfway between the two."""
         import numpy as np
 
-        cross = is_cross_article(question) or is_cross_article(search_form)
         qvec = np.asarray(self.embeddings.embed_query(question), dtype=np.float32)
         if search_form and search_form != question:
             qvec = qvec + np.asarray(self.embeddings.embed_query(search_form), dtype=np.float32)
             qvec /= np.linalg.norm(qvec) or 1.0
-            question = search_form
-        qvec = qvec.tolist()
+        return qvec.tolist()
+
+    def evidence(self, question: str, search_form: str = "") -> tuple[list[Passage], list[Snippet]]:
+        """Passages and the snippets for the prompt; a search form (translation) is searched along with
+        the question: keywords from it, the vector halfway between the two."""
+        qvec = self.query_vector(question, search_form)
+        question = search_form or question
         passages = self.retriever.search(question, k=self.settings.top_k, vector=qvec)
-        if cross:
-            cat = self._catalogue_for(question + " " + search_form)
-            if len(cat) > MAX_CATALOGUE:  # a big store: the articles its best passages come from
-                ranked = self.retriever.search(question, k=10 * MAX_CATALOGUE, vector=qvec)
-                keep = list(dict.fromkeys(p.source for p in ranked if p.source in cat))[:MAX_CATALOGUE]
-                cat = {src: cat[src] for src in keep}
-            per_article = {src: self.retriever.search(question, k=2, vector=qvec, source=src) for src in cat}
-            snippets = catalogue_snippets(question, qvec, per_article, cat, self.scorer)
-            return passages + [p for ps in per_article.values() for p in ps], snippets, True
         if not passages or not self._relevant(passages):
-            return passages, [], False
-        return passages, select_snippets(question, qvec, passages, self.scorer), False
+            return passages, []
+        return passages, self._select(question, qvec, passages)
 
-    def _catalogue_for(self, question: str) -> dict[str, str]:
-        """The article catalogue; a question naming years keeps the articles dated in one of them
-        (all of them when none is), so a small model only has to read what qualifies."""
-        cat = self.retriever.catalogue()
-        years = set(_YEAR.findall(question))
-        if years:
-            dated = {src: line for src, line in cat.items() if years & set(_YEAR.findall(_dates_of(line)))}
-            return dated or cat
-        return cat
+    def _select(self, question: str, qvec, passages, budget_chars: int = 0, max_sentences: int = 0) -> list[Snippet]:
+        tuning = self.settings.tuning
+        return select_snippets(question, qvec, passages, self.scorer, budget_chars or tuning.evidence_chars,
+                               max_sentences or tuning.evidence_sentences, tuning.sentence_max,
+                               tuning.neighbour_bonus)
 
-    @staticmethod
-    def _relevant(passages: Sequence[Passage]) -> bool:
+    def across_evidence(self, question: str, search_form: str = "") -> tuple[list[Passage], list[Snippet]]:
+        """For a question across the articles: one numbered snippet per article, its event record (title,
+        dates, place, outlet, organisers, countries, people, signings) and its best sentence for the
+        question. A question naming years keeps the articles dated in one of them (and the undated ones);
+        a big store keeps the max_catalogue articles its best passages come from."""
+        qvec = self.query_vector(question, search_form)
+        query = search_form or question
+        records = self.retriever.records()
+        years = set(_YEAR.findall(question + " " + search_form))
+        if years:  # an article that states no year for its event cannot be ruled out
+            records = {src: r for src, r in records.items() if not (r.event_dates or r.published)
+                       or years & set(_YEAR.findall(" ".join(r.event_dates) + " " + r.published))} or records
+        most = self.settings.tuning.max_catalogue
+        if len(records) > most:
+            ranked = self.retriever.search(query, k=10 * most, vector=qvec)
+            keep = list(dict.fromkeys(p.source for p in ranked if p.source in records))[:most]
+            records = {src: records[src] for src in keep}
+        passages, snippets = [], []
+        for n, (src, record) in enumerate(records.items(), start=1):
+            found = self.retriever.search(query, k=2, vector=qvec, source=src)
+            best = self._select(query, qvec, found, self.settings.tuning.article_chars, 1)
+            text = f"{record.line()} — {best[0].text}" if best else record.line()
+            cid, start, end = (best[0].chunk_id, best[0].start, best[0].end) if best else \
+                (found[0].chunk_id if found else "", 0, 0)
+            snippets.append(Snippet(n, cid, src, record.title, text, start, end))
+            passages += found
+        return passages, snippets
+
+    def _relevant(self, passages: Sequence[Passage]) -> bool:
         top = passages[0]
-        return top.dense >= MIN_DENSE or top.keyword_evidence
+        return top.dense >= self.settings.tuning.min_dense or top.keyword_evidence
 
     def stream(self, question, history=None) -> Iterator[str | Answer]:
         """Yield text pieces as they come, then the final Answer (its text is the checked version)."""
@@ -181,16 +193,32 @@ class Chat:
         lang = question_lang(question)
         history = _history(history)
         standalone = self.search_form(question, lang, history)
+        kind = asked_kind(question) or asked_kind(standalone)
         # a follow-up's own words ("that list") mislead the search: its standalone form alone is searched
-        passages, snippets, cross = (self.evidence(standalone) if history else self.evidence(question, standalone))
+        asked, form = (standalone, "") if history else (question, standalone)
+        if is_cross_article(question) or is_cross_article(standalone):
+            passages, snippets = self.across_evidence(asked, form)
+        else:
+            passages, snippets = self.evidence(asked, form)
         if not snippets:
-            text = refusal(lang)
-            yield text
-            yield Answer(text=text, passages=tuple(passages), refused=True, lang=lang)
+            yield from self._refuse(lang, passages)
             return
-        messages = answer_messages(question, snippets, lang, standalone)
+        pivot = self._pivot(lang, standalone, snippets)
+        first = self.settings.pivot == "first" and pivot
+        result = yield from (self._answer_via(pivot, standalone, snippets, passages, lang, kind, question) if first
+                             else self._answer_direct(question, standalone, snippets, passages, lang, kind))
+        if result.refused and pivot and self.settings.pivot == "fallback":
+            # refused in the question's language: the Chinese answer, checked word against word, may hold
+            result = yield from self._answer_via(pivot, standalone, snippets, passages, lang, kind, question)
+        if result.refused:
+            yield result.text
+        yield result
+
+    def _answer_direct(self, question: str, standalone: str, snippets, passages, lang: str,
+                       kind) -> Generator[str, None, Answer]:
+        """Answer in the question's language (streamed) and return the checked Answer."""
         raw, streamed = "", False
-        for piece in self._generate(messages):
+        for piece in self._generate(answer_messages(question, snippets, lang, standalone)):
             raw += piece
             if streamed:
                 yield match_script(piece, lang)
@@ -201,22 +229,57 @@ class Chat:
             # a 1.5B model often copies a Chinese passage instead of answering in English or Japanese:
             # one more call puts the answer into the question's language, markers kept
             raw = "".join(self._generate(retranslate_messages(raw.strip(), lang)))
-            if streamed:
-                yield "\n\n"
-            streamed = True
-            yield raw
-        result = self._finish(raw, snippets, passages, lang)
-        if result.refused and not streamed:
-            yield result.text
-        yield result
+            yield ("\n\n" if streamed else "") + raw
+        return self._finish(raw, snippets, passages, lang, kind, question)
 
-    def _finish(self, raw: str, snippets, passages, lang: str) -> Answer:
+    def _refuse(self, lang: str, passages) -> Iterator[str | Answer]:
+        text = refusal(lang)
+        yield text
+        yield Answer(text=text, passages=tuple(passages), refused=True, lang=lang)
+
+    @staticmethod
+    def _pivot(lang: str, standalone: str, snippets) -> str:
+        """The language to answer in first: Chinese, when an English or Japanese question (translated into
+        Chinese for the search) meets evidence that is mostly Chinese. A 1.5B model answers a Chinese
+        question over Chinese passages far better than across languages, and the citation check then
+        compares words within one language; the short checked answer is translated afterwards."""
+        if lang not in ("en", "ja") or not detect_lang(standalone).startswith("zh"):
+            return ""
+        chinese = sum(len(s.text) for s in snippets if detect_lang(s.text).startswith("zh"))
+        return "zh-Hans" if 2 * chinese > sum(len(s.text) for s in snippets) else ""
+
+    def _answer_via(self, pivot: str, standalone: str, snippets, passages, lang: str, kind,
+                    question: str) -> Generator[str, None, Answer]:
+        """Answer the translated question in the pivot language, check it there, then translate the checked
+        answer into the question's language with its [n] markers (streamed); returns the Answer."""
+        raw = "".join(self._generate(answer_messages(standalone, snippets, pivot)))
+        checked = self._finish(raw, snippets, passages, pivot, kind, question)
+        if checked.refused:
+            return replace(checked, text=refusal(lang), lang=lang)
+        yield "\n\n"
+        translated = ""
+        for piece in self._generate(translate_answer_messages(checked.text, lang)):
+            translated += piece
+            yield piece
+        text = renumber_markers(translated.strip(), [c.marker for c in checked.citations])
+        if not text or wrong_language(text, lang):  # the translation failed: the checked answer is still true
+            text = checked.text
+            yield "\n\n" + text
+        return Answer(text=text, citations=checked.citations, passages=tuple(passages), lang=lang)
+
+    def _finish(self, raw: str, snippets, passages, lang: str, kind=None, question: str = "") -> Answer:
+        """The refusal policy, in one place. Refused, in the question's language: no answer; no sentence the
+        passages bear out; support that does not state the kind of fact asked (a count, a date, a person);
+        or cited passages that do not state what the question takes as given (its year, edition, count)."""
         if NOT_FOUND in raw or not raw.strip():
             return Answer(text=refusal(lang), passages=tuple(passages), refused=True, lang=lang)
         text, citations = self.checker.check(match_script(raw.strip(), lang), snippets)
-        if not citations:
-            # not one sentence is borne out by the passages: the model answered from elsewhere
-            # (its own knowledge, or a guess), and an answer nobody can check is not given
+        # not one sentence borne out by the passages: the model answered from elsewhere (its own
+        # knowledge, or a guess); a cited passage that states no count for "how many", or the 2019 meeting
+        # for a question about the 2022 one, answers another question. An answer nobody can check is not given.
+        cited = {c.chunk_id for c in citations}
+        premise = [c.snippet for c in citations] + [f"{p.title}\n{p.text}" for p in passages if p.chunk_id in cited]
+        if not citations or not answers_kind(kind, text, citations) or not states_premise(question, premise):
             return Answer(text=refusal(lang), passages=tuple(passages), refused=True, lang=lang)
         return Answer(text=text, citations=citations, passages=tuple(passages), lang=lang)
 

@@ -59,6 +59,7 @@ TRANSLATE_SYSTEM = (
 TRANSLATE_EXAMPLES = [
     ("Which company did the Hangzhou delegation visit in Munich?", "杭州代表团在慕尼黑拜访了哪家公司?"),
     ("成都の科学技術週間には何人が来場しましたか?", "成都科技周有多少人参观?"),
+    ("Who opened the Xiaoshan robotics forum?\n(Names in the articles: Xiaoshan = 萧山)", "谁为萧山机器人论坛致开幕辞?"),
 ]
 
 REFUSALS = {
@@ -110,11 +111,38 @@ def condense_messages(question: str, history: list[tuple[str, str]]) -> list[tup
             ("human", f"Conversation:\n{turns}\n\nLast question: {question}\n\nStandalone question:")]
 
 
-def translate_messages(question: str) -> list[tuple[str, str]]:
+def translate_messages(question: str, names: list[tuple[str, str]] = ()) -> list[tuple[str, str]]:
+    """names: (name as the question writes it, the articles' own form) pairs, so a place keeps its
+    article name (Jinhua → 金华) instead of a guessed one."""
     messages = [("system", TRANSLATE_SYSTEM)]
     for q, t in TRANSLATE_EXAMPLES:
         messages += [("human", q), ("ai", t)]
-    return messages + [("human", question)]
+    gloss = "; ".join(f"{a} = {b}" for a, b in names)
+    return messages + [("human", f"{question}\n(Names in the articles: {gloss})" if gloss else question)]
+
+
+ANSWER_TRANSLATE_SYSTEM = (
+    "Translate the Chinese answer into {name}. Keep every [n] marker after the sentence it belongs to. "
+    "Keep numbers and dates exact. {names} Output only the translation."
+)
+NAMES_RULE = {
+    "en": "After each translated name of a person, place or organisation, write the original Chinese in brackets.",
+    "ja": "Write the names of people, places and organisations in their original kanji.",
+}
+ANSWER_TRANSLATE_EXAMPLES = {
+    "en": ("论坛由杭州市人民政府主办,签约项目12个[1]。", "The forum was hosted by the Hangzhou Municipal People's "
+           "Government (杭州市人民政府), and 12 projects were signed [1]."),
+    "ja": ("论坛由杭州市人民政府主办,签约项目12个[1]。", "フォーラムは杭州市人民政府が主催し、12件のプロジェクトが調印されました[1]。"),
+}
+
+
+def translate_answer_messages(answer: str, lang: str) -> list[tuple[str, str]]:
+    """A checked Chinese answer, to be put into the question's language (fixed prefix per language)."""
+    example = ANSWER_TRANSLATE_EXAMPLES.get(lang, ANSWER_TRANSLATE_EXAMPLES["en"])
+    system = ANSWER_TRANSLATE_SYSTEM.format(name=LANG_NAMES.get(lang, "English"),
+                                           names=NAMES_RULE.get(lang, NAMES_RULE["en"]))
+    return [("system", system),
+            ("human", example[0]), ("ai", example[1]), ("human", answer)]
 
 
 def retranslate_messages(answer: str, lang: str) -> list[tuple[str, str]]:

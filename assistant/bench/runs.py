@@ -145,12 +145,20 @@ def normalise_answer(text: str) -> str:
     return "".join(ch for ch in text if ch not in " \t\n\r,，、\u00a0\u3000")
 
 
+def _golds(q: dict) -> list[str]:
+    return list(q.get("answers", [])) + list(q.get("answers_zh", []))
+
+
 def bench_gold(passages_path: Path, questions_path: Path, limit: int = 100, distractors: int = 200,
-               settings: Settings | None = None, show: bool = False) -> dict:
+               settings: Settings | None = None, show: bool = False, leave_out_gold: bool = False) -> dict:
     """Gold-answer-in-answer rate: the full answer pipeline over a public QA set.
 
     Indexed: every passage the first `limit` questions need, plus `distractors` other passages of the
     set (the first ones in file order), so retrieval still has to find the right one.
+
+    leave_out_gold (the answerability run): the gold passages are not indexed, nor any passage holding
+    one of the questions' gold answers (2+ characters), so every question must be refused; `refused`
+    is then the refusal rate, and on the normal run it is the false-refusal rate.
     """
     from ..app import Assistant
 
@@ -158,8 +166,11 @@ def bench_gold(passages_path: Path, questions_path: Path, limit: int = 100, dist
     questions = read_jsonl(questions_path, limit)
     rows = read_jsonl(passages_path)
     needed = {q["passage_id"] for q in questions}
+    if leave_out_gold:
+        answers = {a for q in questions for a in _golds(q) if len(a) >= 2}
+        needed |= {r["id"] for r in rows if any(a in f"{r.get('title', '')}\n{r['text']}" for a in answers)}
     others = [r for r in rows if r["id"] not in needed][:distractors]
-    chosen = [r for r in rows if r["id"] in needed] + others
+    chosen = ([] if leave_out_gold else [r for r in rows if r["id"] in needed]) + others
     hits, refused, firsts, totals, per = 0, 0, [], [], []
     with tempfile.TemporaryDirectory(prefix="assistant-gold-") as tmp:
         s = base.model_copy(update={"store_dir": Path(tmp), "chroma_url": "", "collection": "gold"})
@@ -169,7 +180,7 @@ def bench_gold(passages_path: Path, questions_path: Path, limit: int = 100, dist
             first, total, result = time_stream(assistant.stream_answer(q["question"]))
             firsts.append(first)
             totals.append(total)
-            golds = list(q.get("answers", [])) + list(q.get("answers_zh", []))
+            golds = _golds(q)
             text = normalise_answer(result.text if result else "")
             ok = any(normalise_answer(g) and normalise_answer(g) in text for g in golds)
             hits += ok
@@ -180,6 +191,7 @@ def bench_gold(passages_path: Path, questions_path: Path, limit: int = 100, dist
                       f"gold={golds[:2]}", flush=True)
     n = len(questions)
     return {"gold_in_answer": round(hits / n, 3), "refused": round(refused / n, 3), "questions": n,
+            "gold_left_out": leave_out_gold,
             "passages_indexed": len(chosen), "index_chunks_per_s": round(rate, 2),
             "ttft_p50_s": round(statistics.median(firsts), 2), "total_p50_s": round(statistics.median(totals), 2),
             "answers": per}

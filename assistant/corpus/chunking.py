@@ -6,6 +6,7 @@ import re
 from bisect import bisect_left, bisect_right
 
 from .reader import article_hash
+from .records import build_record, record_to_json
 from ..errors import InputError
 from ..types import Article, Chunk
 
@@ -14,6 +15,7 @@ _CLOSERS = "”’」』）)》〉】\"'"
 # an ASCII period only before a space, so 3.5 and example.com stay whole.
 _SENTENCE_END = re.compile(rf"(?:[。！？；!?;]+|\.(?=\s))[{re.escape(_CLOSERS)}]*|\n")
 _CLAUSE_END = re.compile(r"[，、,:：]")
+META_VERSION = 2  # bump when what chunk metadata holds changes: ingest then rewrites stored metadata
 
 
 def chunk_article(article: Article, size: int = 300, overlap: int = 40) -> list[Chunk]:
@@ -26,11 +28,14 @@ def chunk_article(article: Article, size: int = 300, overlap: int = 40) -> list[
         "source": article.source, "title": article.title, "published": article.published,
         "event_dates": ",".join(article.event_dates), "place": article.place, "outlet": article.outlet,
         "lang": article.lang, "article_hash": article_hash(article), "n_chunks": len(spans),
+        "meta_version": META_VERSION,
     }
     chunks = []
     for index, (start, end) in enumerate(spans):
         text = article.text[start:end]
         meta = {**base, "start": start, "end": end, "chunk_index": index}
+        if index == 0:  # the event record, once per article
+            meta["record"] = record_to_json(build_record(article))
         chunks.append(Chunk(chunk_id=chunk_id(article.source, start, text), source=article.source, text=text,
                             start=start, end=end, title=article.title, metadata=meta))
     return chunks

@@ -19,7 +19,6 @@ _PUBLISHED = (
 _OUTLET = re.compile(r"(?:来源|來源|ソース|出典)[:：][ \t]*([^\s:：\]]{2,20})(?=\s|$)", re.M)
 # An edition's year written before the event's name, "2019中芬合作平台": not a count ("2000项").
 _EDITION_YEAR = re.compile(rf"(?<!\d)((?:19|20)\d{{2}})(?=[{_HAN}])(?![年项項名家个個万萬亿億元人余餘多件台臺])")
-_ELAPSED = re.compile(r"自((?:19|20)\d{2})年[^。]{0,30}?(?:历经|歷經|已有|走过|走過)(\d{1,3})年")
 _PLACES = (
     re.compile(r"在([^\s,，。、;；:：在由]{2,24}?)(?:隆重)?(?:举行|舉行|召开|召開|开幕|開幕|举办|舉辦)"),
     re.compile(r"が([^\s、。がはを]{2,24}?)で(?:開催|開幕|行われ|開かれ)"),
@@ -85,15 +84,13 @@ def _lead(text: str, title: str) -> str:
 
 
 def _year(lead: str, title: str, published: str, text: str) -> str:
-    """The event's year: from the title, the publication, the lead, or "since 1999, 24 years" arithmetic."""
+    """The event's year: from the title, the publication or the lead; "" when none of them states it."""
     if m := _EDITION_YEAR.search(title):
         return m.group(1)
     if published:
         return published[:4]
     if m := _EDITION_YEAR.search(lead):
         return m.group(1)
-    if m := _ELAPSED.search(text):
-        return str(int(m.group(1)) + int(m.group(2)))
     return ""
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from ..corpus.chunking import chunk_article, embedding_text
+from ..corpus.chunking import META_VERSION, chunk_article, embedding_text
 from ..config import Settings
 from ..corpus.reader import article_hash, load_articles
 from ..types import Article, Chunk
@@ -73,7 +73,7 @@ def ingest(settings: Settings, store, keyword_refresh: Callable[[], None] | None
     warnings = list(warnings) + dup_warnings
     for w in warnings:
         log.warning(w)
-    existing, stored_hashes = store.stored_articles()
+    existing, stored_hashes, versions = store.stored_state()
     current = {a.source for a in articles}
     kept = []
     for art in articles:  # the same text stored earlier under another name that stays: not again
@@ -96,8 +96,8 @@ def ingest(settings: Settings, store, keyword_refresh: Callable[[], None] | None
         pending += [c for c in chunks if c.chunk_id not in old_ids]
         stale += sorted(old_ids - new_ids)
         unchanged += len(new_ids & old_ids)
-        if new_ids != old_ids:
-            refreshed += [c for c in chunks if c.chunk_id in old_ids]
+        if new_ids != old_ids or versions.get(art.source, META_VERSION) < META_VERSION:
+            refreshed += [c for c in chunks if c.chunk_id in old_ids]  # metadata read by an older version
     if prune:
         for ids in existing.values():
             stale += sorted(ids)

@@ -161,14 +161,22 @@ class Store:
 
     def stored_articles(self) -> tuple[dict[str, set[str]], dict[str, str]]:
         """Chunk ids per source, and the source stored for each article hash (one metadata pass)."""
+        ids, hashes, _ = self.stored_state()
+        return ids, hashes
+
+    def stored_state(self) -> tuple[dict[str, set[str]], dict[str, str], dict[str, int]]:
+        """stored_articles plus the lowest metadata version among each source's chunks."""
         ids: dict[str, set[str]] = {}
         hashes: dict[str, str] = {}
+        versions: dict[str, int] = {}
         for chunk in self.iter_all(include_documents=False):
             source = str(chunk.metadata.get("source", ""))
             ids.setdefault(source, set()).add(chunk.chunk_id)
             if chunk.metadata.get("article_hash"):
                 hashes.setdefault(str(chunk.metadata["article_hash"]), source)
-        return ids, hashes
+            version = int(chunk.metadata.get("meta_version", 0) or 0)
+            versions[source] = min(versions.get(source, version), version)
+        return ids, hashes, versions
 
     def ids_by_source(self) -> dict[str, set[str]]:
         return self.stored_articles()[0]

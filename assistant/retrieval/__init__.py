@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Protocol, Sequence
 
-from ..types import Passage
+from ..types import EventRecord, Passage
 
 
 class RetrieverProtocol(Protocol):
@@ -19,8 +19,14 @@ class RetrieverProtocol(Protocol):
     def keyword_overlap(self, query: str, texts: list[str]) -> list[float]:
         """Weighted share of the query's keyword tokens each text holds, in [0, 1]."""
 
+    def glossary(self, question: str) -> list[tuple[str, str]]:
+        """(name as the question writes it, the articles' form) for names the corpus holds."""
+
     def catalogue(self) -> dict[str, str]:
         """One descriptive line per article, by source."""
+
+    def records(self) -> dict[str, EventRecord]:
+        """Each article's event record, by source."""
 
     def articles(self) -> list[dict]:
         """The indexed articles with their metadata."""

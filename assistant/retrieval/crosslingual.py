@@ -77,8 +77,9 @@ def split_syllables(word: str, known: set[str]) -> list[str] | None:
 class QueryTranslator:
     """Expands the Latin words of a query into Chinese words that the corpus contains."""
 
-    def __init__(self, in_corpus: Callable[[str], bool]):
+    def __init__(self, in_corpus: Callable[[str], bool], rarity: Callable[[str], float] | None = None):
         self.in_corpus = in_corpus  # does this Simplified word occur in the indexed text?
+        self.rarity = rarity or (lambda word: 0.0)  # its idf in the corpus: the commoner reading wins
 
     def translate_word(self, word: str) -> list[str]:
         words, _ = _dictionary()
@@ -104,9 +105,19 @@ class QueryTranslator:
             return []
         candidates = [""]
         for syl in parts:
-            candidates = [c + ch for c in candidates for ch in sylls[syl] if self.in_corpus(c + ch) or not c]
+            candidates = [c + ch for c in candidates for ch in sorted(sylls[syl]) if self.in_corpus(c + ch) or not c]
             candidates = [c for c in candidates if len(c) == 1 or self.in_corpus(c)][:50]
-        return [c for c in candidates if len(c) == len(parts)][:3]
+        return sorted((c for c in candidates if len(c) == len(parts)), key=self.rarity)[:3]
+
+    def names(self, query: str) -> list[tuple[str, str]]:
+        """Capitalised romanised names of the query with the corpus's form of each (first candidate)."""
+        out = []
+        for token in dict.fromkeys(_LATIN.findall(query)):
+            if token[0].isupper() and token.lower() not in STOP and not self.in_corpus(token.lower()):
+                found = self.transliterate(token)
+                if found:
+                    out.append((token, found[0]))
+        return out
 
     def expand(self, query: str) -> str:
         """Keywords the corpus has for an English query (translations, names); empty for a CJK query."""

@@ -12,10 +12,10 @@ from pathlib import Path
 from ..config import Settings
 from ..errors import StoreError
 from ..index.keyword import KeywordIndex
-from ..types import Passage
+from ..corpus.records import record_from_json
+from ..types import EventRecord, Passage
 from .rerank import IdentityReranker, Reranker
 
-DENSE_POOL = 30
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,6 @@ def _normalised(pairs, floor_zero: bool = False) -> dict[str, float]:
     return {cid: (v - lo) / span for cid, v in pairs}
 
 
-FOCUS_BOOST = 3.0
 # what a question asks about stands next to its question word: 主题 in "的主题是什么", 博士后工作站 in
 # "多少家博士后工作站", 单位 in "哪个单位主办"; Japanese "何人" / "誰" likewise
 _FOCUS = re.compile(
@@ -84,7 +83,7 @@ def keyword_text(text: str, meta: dict) -> str:
     return f"{meta.get('title', '')}\n{text}"
 
 
-def keyword_overlap(index: KeywordIndex, query: str, texts: list[str]) -> list[float]:
+def keyword_overlap(index: KeywordIndex, query: str, texts: list[str], focus_boost: float = 3.0) -> list[float]:
     """Share of the query's keyword tokens each text contains, weighted by corpus idf times
     idf within these texts: words every candidate shares (the event's name) say little about
     which sentence answers; the rarer question words (主题, 主办) decide."""
@@ -96,7 +95,7 @@ def keyword_overlap(index: KeywordIndex, query: str, texts: list[str]) -> list[f
     # 工程师) outranks the event's name repeated everywhere (log1p kept half the name's weight)
     local = {t: math.log((n + 1) / (1 + sum(t in tt for tt in text_tokens))) for t in q_tokens}
     focus = set(index.tokens(" ".join(focus_terms(query)))) & q_tokens
-    weight = {t: idf[t] * local[t] * (FOCUS_BOOST if t in focus else 1.0) for t in q_tokens}
+    weight = {t: idf[t] * local[t] * (focus_boost if t in focus else 1.0) for t in q_tokens}
     total = sum(weight.values()) or 1.0
     return [sum(weight[t] for t in tt) / total for tt in text_tokens]
 
@@ -173,7 +172,7 @@ class Retriever:
         """mode: hybrid (default), dense or keyword — the last two for benchmarks."""
         flt = Filters(**filters)
         self._ensure_fresh()
-        pool = max(DENSE_POOL, 3 * k)
+        pool = max(self.settings.tuning.dense_pool, 3 * k)
         dense = []
         if mode != "keyword":
             vector = vector if vector is not None else self.embeddings.embed_query(query)
@@ -193,20 +192,32 @@ class Retriever:
     def keyword_overlap(self, query: str, texts: list[str]) -> list[float]:
         """Share of the query's keyword tokens each text contains (module function keyword_overlap)."""
         self._ensure_fresh()
-        return keyword_overlap(self._index, query, texts)
+        return keyword_overlap(self._index, query, texts, self.settings.tuning.focus_boost)
+
+    def glossary(self, question: str) -> list[tuple[str, str]]:
+        """(romanised name in the question, the articles' own Chinese form) for each name the corpus holds:
+        'Jinhua' → 金华, "Rui'an" → 瑞安. Given to the translation call so names are not guessed."""
+        self._ensure_fresh()
+        return self.translator.names(question) if self.settings.crosslingual else []
 
     @property
     def translator(self):
         if self._translator is None:
             from .crosslingual import QueryTranslator
 
-            self._translator = QueryTranslator(self._in_corpus)
+            self._translator = QueryTranslator(self._in_corpus, self._rarity)
         return self._translator
 
     def _in_corpus(self, word: str) -> bool:
         """Whether every keyword token of word occurs in the index (so a translation can match)."""
         tokens = self._index.tokens(word) if self._index is not None else []
         return bool(tokens) and all(self._index.knows(t) for t in tokens)
+
+    def _rarity(self, word: str) -> float:
+        """Summed idf of word's keyword tokens (an unknown token counts as rare)."""
+        tokens = self._index.tokens(word) if self._index is not None else []
+        idf = self._index.idf(set(tokens)) if tokens else {}
+        return sum(idf.get(t, 99.0) for t in tokens) if tokens else 99.0
 
     def _fuse(self, dense, hits, w_kw: float, k: int) -> list[Passage]:
         """Convex fusion of min-max-normalised dense and keyword scores (weights in docs/retrieval.md).
@@ -232,19 +243,27 @@ class Retriever:
                                dense=dense_cos.get(cid, 0.0), keyword_evidence=evidence))
         return out
 
-    def catalogue(self) -> dict[str, str]:
-        """One line per article: title | date(s) | place | outlet, from the ingest metadata."""
+    def records(self) -> dict[str, EventRecord]:
+        """Each article's event record (built at ingest; from the plain metadata for an older store)."""
         self._ensure_fresh()
-        lines: dict[str, str] = {}
+        out: dict[str, EventRecord] = {}
         for meta in self._meta.values():
             src = str(meta.get("source", ""))
-            if src and src not in lines:
-                dates = meta.get("event_dates") or meta.get("published") or ""
-                fields = [meta.get("title", ""), f"date {dates}" if dates else "",
-                          f"place {meta.get('place')}" if meta.get("place") else "",
-                          f"source {meta.get('outlet')}" if meta.get("outlet") else ""]
-                lines[src] = " | ".join(f for f in fields if f)
-        return lines
+            if not src:
+                continue
+            record = record_from_json(meta["record"]) if meta.get("record") else None
+            if record is not None:
+                out[src] = record
+            elif src not in out:
+                out[src] = EventRecord(source=src, title=str(meta.get("title", "")),
+                                       published=str(meta.get("published", "")),
+                                       event_dates=tuple(d for d in str(meta.get("event_dates", "")).split(",") if d),
+                                       place=str(meta.get("place", "")), outlet=str(meta.get("outlet", "")))
+        return dict(sorted(out.items()))
+
+    def catalogue(self) -> dict[str, str]:
+        """One line per article from its event record: title | date(s) | place | outlet | facts."""
+        return {src: record.line() for src, record in self.records().items()}
 
     def articles(self) -> list[dict]:
         """The indexed articles with their metadata and chunk counts (for the UI and CLI)."""
@@ -255,4 +274,7 @@ class Retriever:
             entry = out.setdefault(src, {k: meta.get(k, "") for k in
                                          ("source", "title", "published", "event_dates", "place", "outlet", "lang")})
             entry["chunks"] = entry.get("chunks", 0) + 1
+        for src, record in self.records().items():
+            if src in out:
+                out[src]["record"] = record
         return sorted(out.values(), key=lambda e: e["source"])

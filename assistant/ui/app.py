@@ -150,9 +150,9 @@ def create_app(assistant, warmup: Warmup | None = None):
                     examples = [gr.Button(q, size="sm") for q in render.EXAMPLES]
             with gr.Column(scale=2):
                 with gr.Accordion("Indexed articles", open=True):
-                    table = gr.Dataframe(headers=["Title", "Date", "Language", "Chunks"],
+                    table = gr.Dataframe(headers=["Title", "Date", "Language", "Chunks", "Event record"],
                                          interactive=False, wrap=True, elem_id="articles",
-                                         column_widths=["50%", "20%", "18%", "12%"], show_label=False)
+                                         column_widths=["30%", "14%", "10%", "8%", "38%"], show_label=False)
         answer = dict(fn=h.respond, inputs=[box, chat, history], outputs=[box, chat, history],
                       concurrency_limit=4, concurrency_id="answer", api_visibility="undocumented")
         gr.on([box.submit, send.click], **answer)  # one event: no second question while one streams

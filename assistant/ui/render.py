@@ -118,9 +118,18 @@ def error_message(exc: BaseException) -> str:
 
 
 def article_rows(articles: list[dict]) -> list[list]:
-    """Rows for the articles panel: title, date, language, chunks."""
+    """Rows for the articles panel: title, date, language, chunks, and the event record's facts."""
     return [[a.get("title") or a.get("source", ""), _date(a), LANG_LABELS.get(a.get("lang", ""), a.get("lang", "")),
-             int(a.get("chunks", 0))] for a in articles]
+             int(a.get("chunks", 0)), _facts(a.get("record"))] for a in articles]
+
+
+def _facts(record) -> str:
+    """organisers / countries / people / signed of an event record, one 'name: values' per field."""
+    if record is None:
+        return ""
+    parts = [f"{name}: {'、'.join(record.values(name))}"
+             for name in ("organisers", "countries", "people", "signed") if record.values(name)]
+    return " · ".join(parts)
 
 
 def status_line(state: str, seconds: float = 0.0, detail: str = "") -> str:

@@ -1,0 +1,85 @@
+"""What kind of fact a question asks for (a count, a date, a person), and whether a text states one.
+
+The refusal policy uses both: an answer to "how many" whose cited passage holds no number, or to
+"who" whose passage names nobody, answers something else. The rules are the interrogatives of each
+language (a closed word class), not forms of particular questions.
+"""
+from __future__ import annotations
+
+import re
+
+from .numbers import answer_values, stated_values
+
+NUMBER, DATE, PERSON = "number", "date", "person"
+
+_ASKS = (
+    # a date first: "何年" / "what year" ask for a date, "几年" / "how many years" for a count
+    (DATE, re.compile(
+        r"\b(?:when|what (?:date|day|year|month|time)|which (?:date|day|year|month))\b"
+        r"|哪天|哪一天|哪日|哪一年|哪年|何时|何時|什么时候|什麼時候|几月|幾月|几号|幾號|几日|幾日|多会儿"
+        r"|いつ|何月|何日|何年に|何曜日|日付|日時", re.I)),
+    (NUMBER, re.compile(
+        r"\bhow (?:many|much|long|large|big|far)\b|\bwhat (?:number|percentage|share|amount|proportion)\b"
+        r"|多少|多大|多长|多長|多高|多远|多遠|几[个個家项項名位次条條年天所种種批座台件届屆成万萬亿億倍]"
+        r"|幾[个個家项項名位次条條年天所种種批座台件届屆成万萬亿億倍]|百分之几|百分之幾"
+        r"|何[人件社個名回年つ倍割%％万億台校機か所ヶ所カ所チーム]|いくつ|いくら|どれくらい|どれほど|どのくらい|どの程度", re.I)),
+    (PERSON, re.compile(r"\b(?:who|whom|whose)\b|谁|誰|哪位|哪一位|どなた|何者", re.I)),
+)
+
+
+def asked_kind(question: str) -> str | None:
+    """number, date or person when the question asks for one; None for anything else (what, which...)."""
+    for kind, pattern in _ASKS:
+        if pattern.search(question):
+            return kind
+    return None
+
+
+_DATE_TEXT = re.compile(
+    r"\d{1,4}\s*[年月日号號]|[一二三四五六七八九十〇零两兩]{1,3}[月日号號]|(?<!\d)(?:19|20)\d\d(?!\d)"
+    r"|\d{4}[-/.]\d{1,2}|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d", re.I)
+_NUMBER_WORD = re.compile(
+    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|twenty|thirty|forty|fifty|"
+    r"sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|billions?)\b|[一二三四五六七八九十]つ", re.I)
+# people are named (任爱丽, 海基·佩尔科, Peter Radde, 宋軍継氏) or, in news, given by their office
+_PERSON_MARK = re.compile(
+    r"[\u4e00-\u9fff\u30a0-\u30ff]{1,6}[·・･][\u4e00-\u9fff\u30a0-\u30ff]{1,8}|\b[A-Z][a-z]+ [A-Z][a-z]+\b"
+    r"|[\u4e00-\u9fff]{2,4}(?:氏|さん|先生|女士|教授|博士|院士)"
+    r"|(?:市长|市長|省长|省長|主任|书记|書記|董事长|董事長|所长|所長|会长|會長|会長|部长|部長|厅长|廳長|庁長|厅長"
+    r"|局长|局長|区长|區長|主席|院长|院長|校长|校長|总裁|總裁|总经理|總經理|总监|總監|大使|领事|領事|秘书长|秘書長"
+    r"|负责人|負責人|責任者|代表|记者|記者|理事长|理事長|社長|CEO|ceo|president|mayor|director|minister|governor"
+    r"|chairman|secretary|ambassador|consul|reporter|professor)")
+
+
+def states_kind(text: str, kind: str | None) -> bool:
+    """Whether the text states a fact of that kind at all (None: any text does)."""
+    if kind is None:
+        return True
+    if kind == NUMBER:
+        return bool(stated_values(text)) or bool(_NUMBER_WORD.search(text))
+    if kind == DATE:
+        return bool(_DATE_TEXT.search(text))
+    return bool(_PERSON_MARK.search(text)) or _has_person_name(text)
+
+
+def _has_person_name(text: str) -> bool:
+    """A Chinese personal name by jieba's part of speech (nr), for text without an office beside it."""
+    from .lexical import person_names
+
+    return bool(person_names(text))
+
+
+# a count that shapes the answer is no premise: 哪两家, どの2つ, which two / which 3 (the answer has that many)
+_SHAPE = re.compile(r"(?:哪|どの|which|what|何)\s*(?:\d+|[一二两兩三四五六七八九十]+)", re.I)
+_ORDINAL = re.compile(r"第([零〇一二三四五六七八九十百两兩]+|\d+)\s*[届屆次回期轮輪]")
+
+
+def premise_values(question: str) -> list[set[float]]:
+    """Numbers a question takes as given: years, counts and editions (2022年, 14の, 第二届), each as the
+    set of values it may stand for (10 million: 10 or 1e7). An answer can only come from passages that
+    state them too ("the second conference" is not the first one)."""
+    question = _SHAPE.sub(" ", question)
+    groups = [{float(digits), value} for digits, value in answer_values(_ORDINAL.sub(" ", question))
+              if value >= 2]
+    groups += [stated_values(m.group(1)) for m in _ORDINAL.finditer(question)]
+    return [g for g in groups if g]

@@ -1,0 +1,51 @@
+"""What kind of fact a question asks for, in four languages, and whether a text states one."""
+import pytest
+
+from assistant.answering.citations import states_premise
+from assistant.text.asked import DATE, NUMBER, PERSON, asked_kind, premise_values, states_kind
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("How many engineers will Zhejiang bring in?", NUMBER), ("瑞安建成了多少家博士后工作站?", NUMBER),
+    ("瑞安政策共有幾條?", NUMBER), ("金華の国合大会には何人の専門家が招かれましたか?", NUMBER),
+    ("When was the fair opened?", DATE), ("第21届金华工博会是哪天启动的?", DATE), ("会議はいつ開かれましたか?", DATE),
+    ("Who chaired the meeting?", PERSON), ("海创汇的董事长是谁?", PERSON), ("挨拶したのは誰ですか?", PERSON),
+    ("上合示範區黨工委書記是誰?", PERSON),
+    ("Which university signed?", None), ("论坛由哪个单位主办?", None), ("大会の主題は何ですか?", None),
+])
+def test_the_kind_asked_for(question, kind):
+    assert asked_kind(question) == kind
+
+
+@pytest.mark.parametrize("text, kind, states", [
+    ("瑞安建成了九家博士后工作站。", NUMBER, True), ("It signed eight deals.", NUMBER, True),
+    ("瑞安建成了博士后工作站。", NUMBER, False),
+    ("5月20日,会谈在宁波举行。", DATE, True), ("The talks were held on May 20.", DATE, True),
+    ("会谈在宁波举行。", DATE, False),
+    ("芬兰驻上海副总领事任爱丽出席。", PERSON, True), ("市长尤卡·莫拉讷恩致辞。", PERSON, True),
+    ("山東省副省長の宋軍継氏が挨拶した。", PERSON, True), ("The mayor spoke.", PERSON, True),
+    ("瑞安建成了9家博士后工作站。", PERSON, False), ("The fair showed 300 robots.", PERSON, False),
+    ("anything", None, True),
+])
+def test_whether_a_text_states_that_kind(text, kind, states):
+    assert states_kind(text, kind) is states
+
+
+@pytest.mark.parametrize("question, values", [
+    ("第二届国际科技开放合作大会签约了多少个项目?", [{2.0}]), ("2022年中芬合作平台年会签署了哪些协议?", [{2022.0}]),
+    ("魯港交流会で契約された14のプロジェクトの総投資額は?", [{14.0}]), ("Which firms pay more than 10 million?", [{10.0, 1e7}]),
+    ("瑞安建成了多少家博士后工作站?", []), ("一号开放工程是什么?", []),
+    ("2019年の会談は、どの2つの機関が承弁しましたか?", [{2019.0}]), ("哪两地的活动涉及传感器?", []),
+])
+def test_the_numbers_a_question_takes_as_given(question, values):
+    assert premise_values(question) == values
+
+
+@pytest.mark.parametrize("question, passage, states", [
+    ("第21届金华工博会是哪天启动的?", "第21届中国·金华工业科技合作洽谈会4月20日启动", True),
+    ("第二届国合大会签约了多少个项目?", "首届国合大会上42项国际科技合作项目签约", False),
+    ("How many firms pay more than 10 million yuan in tax?", "年纳税千万元以上企业占80%", True),
+    ("2022年的年会签署了哪些协议?", "2019中芬合作平台高层会谈签署了联合声明", False),
+])
+def test_a_question_premise_must_stand_in_the_cited_passages(question, passage, states):
+    assert states_premise(question, [passage]) is states
