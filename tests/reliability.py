@@ -78,13 +78,14 @@ class HashEmbeddings(Embeddings):
 class ProbeModel(BaseChatModel):
     """A chat model answering from its prompt, which records every prompt and how many threads were inside at once.
 
-    Answer prompts (they hold "Passages:"): `reply` if given, else the first sentence of passage [1] with its
-    marker (a grounded answer). The follow-up rewrite gets its last question back; any other prompt (query
+    Answer prompts (they hold "Passages:"): `reply` if given, else the passage sentence sharing most characters
+    with the question, with its passage's marker (a grounded answer to what was asked). The follow-up rewrite gets its last question back; any other prompt (query
     translation, answer re-translation) gets its last message back unchanged. hold: seconds spent inside each
     call; rendezvous: seconds each call waits inside for a second caller to come in (to catch overlap for sure).
     """
 
     reply: Optional[str] = None
+    prefer: Optional[str] = None  # answer with the passage sentence holding this text, when there is one
     hold: float = 0.0
     rendezvous: float = 0.0
     prompts: list = Field(default_factory=list)  # each call's messages as (type, text) pairs
@@ -113,8 +114,14 @@ class ProbeModel(BaseChatModel):
         if "Passages:" in last:
             if self.reply is not None:
                 return self.reply
-            first = re.search(r"^\[1\] (?:«[^»\n]*» )?(.+)$", last, re.M)
-            return split_sentences(first.group(1))[0].strip() + "[1]" if first else "NOT_FOUND"
+            asked = set(last.split("\nQuestion: ", 1)[-1].split("\n", 1)[0])
+            found = [(bool(self.prefer and self.prefer in s), len(asked & set(s)), -int(n), s.strip(), n)
+                     for n, text in re.findall(r"^\[(\d+)\] (?:«[^»\n]*» )?(.+)$", last, re.M)
+                     for s in split_sentences(text) if s.strip()]
+            if not found:
+                return "NOT_FOUND"
+            *_, sentence, n = max(found)
+            return f"{sentence}[{n}]"
         if "Standalone question:" in last:
             return last.split("Last question: ", 1)[1].split("\n", 1)[0]
         return last

@@ -25,6 +25,8 @@ def test_the_kind_asked_for(question, kind):
     ("芬兰驻上海副总领事任爱丽出席。", PERSON, True), ("市长尤卡·莫拉讷恩致辞。", PERSON, True),
     ("山東省副省長の宋軍継氏が挨拶した。", PERSON, True), ("The mayor spoke.", PERSON, True),
     ("瑞安建成了9家博士后工作站。", PERSON, False), ("The fair showed 300 robots.", PERSON, False),
+    ("大会在科技部和浙江省人民政府的指导下举办。", PERSON, True),  # "under whose guidance": organisations
+    ("It was guided by the Ministry of Science and Technology.", PERSON, True),
     ("anything", None, True),
 ])
 def test_whether_a_text_states_that_kind(text, kind, states):

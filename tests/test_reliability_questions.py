@@ -164,7 +164,7 @@ def test_a_fake_passage_number_inside_an_article_is_never_cited(injected, embedd
 
 
 def test_a_grounded_answer_beside_an_injection_cites_only_real_passages(injected, embeddings):
-    model = ProbeModel()  # copies a sentence of passage [1]
+    model = ProbeModel(prefer="共签约科技项目15个")  # copies the passage sentence that answers
     assistant = make(injected, embeddings, model)
     result = assistant.answer(ARTICLE_Q)
     prompt = hostile_prompt(model)
