@@ -19,7 +19,6 @@ from .prompts import (NOT_FOUND, answer_messages, condense_messages, refusal, re
 from ..types import Answer, Passage
 
 
-
 def clean_question(question, max_chars: int) -> str:
     if not isinstance(question, str):
         raise InputError(f"The question must be text, not {type(question).__name__}.")

@@ -17,7 +17,6 @@ from ..types import EventRecord, Passage
 from .rerank import IdentityReranker, Reranker
 
 
-
 @dataclass(frozen=True)
 class Filters:
     source: str | None = None
