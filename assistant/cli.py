@@ -178,6 +178,20 @@ def bench_gold(passages: Path = typer.Option(..., exists=True, dir_okay=False),
         typer.echo(" ".join(f"{k}={v}" for k, v in result.items() if k != "answers"))
 
 
+@bench_app.command("names")
+def bench_names(passages: Path = typer.Option(..., exists=True, dir_okay=False),
+                questions: Path = typer.Option(..., exists=True, dir_okay=False),
+                limit: int = 300, distractors: int = 200, k: int = 3,
+                json_out: bool = typer.Option(False, "--json")):
+    """The name premise on a public set, no LLM: names stated in the gold passage (false refusals to be)
+    and in the top-k passages found with every answering passage left out (refusals it can make)."""
+    force_offline()
+    from .bench.names import bench_names as run
+
+    result = run(passages, questions, limit=limit, distractors=distractors, k=k)
+    _print_json(result) if json_out else typer.echo(" ".join(f"{k}={v}" for k, v in result.items()))
+
+
 @bench_app.command("scale")
 def bench_scale(chunks: int = typer.Option(10000, "--chunks", min=1),
                 server: bool = typer.Option(False, "--server", help="Also a Chroma server started on 127.0.0.1."),

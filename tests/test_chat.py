@@ -76,6 +76,8 @@ def test_follow_up_is_condensed_first_and_retrieval_uses_the_standalone_question
 
 ZH_ANSWER = "瑞安建成了9家博士后工作站[1]。"
 EN_ANSWER = "Rui'an has built 9 postdoctoral workstations (博士后工作站) [1]."
+# as given: the article's name for Rui'an goes beside the model's spelling (answering/naming.py)
+EN_GIVEN = "Rui'an (瑞安) has built 9 postdoctoral workstations (博士后工作站) [1]."
 
 
 def test_english_question_is_answered_in_chinese_first_then_translated_with_its_markers():
@@ -83,13 +85,13 @@ def test_english_question_is_answered_in_chinese_first_then_translated_with_its_
     result = chat.answer("How many postdoctoral workstations has Rui'an built?")
     assert chat.retriever.queries[0] == "瑞安建成了多少家博士后工作站?"
     assert model.i == 3  # translation for the search, the answer in Chinese, the checked answer in English
-    assert result.text == EN_ANSWER and result.citations[0].source == "001.txt" and result.lang == "en"
+    assert result.text == EN_GIVEN and result.citations[0].source == "001.txt" and result.lang == "en"
 
 
 def test_a_translation_that_drops_the_markers_gets_them_back():
     chat, _ = make_chat(["瑞安建成了多少家博士后工作站?", ZH_ANSWER, "Rui'an has built 9 postdoctoral workstations."], pivot="first")
     result = chat.answer("How many postdoctoral workstations has Rui'an built?")
-    assert result.text == "Rui'an has built 9 postdoctoral workstations [1]." and result.citations
+    assert result.text == "Rui'an (瑞安) has built 9 postdoctoral workstations [1]." and result.citations
 
 
 def test_a_failed_translation_leaves_the_checked_answer():
@@ -109,13 +111,13 @@ def test_a_refused_english_answer_is_tried_again_in_chinese_and_translated():
                              EN_ANSWER])
     result = chat.answer("How many postdoctoral workstations has Rui'an built?")
     assert model.i == 4  # translation, the English answer (refused: unsupported), the Chinese one, its translation
-    assert result.text == EN_ANSWER and result.citations and not result.refused
+    assert result.text == EN_GIVEN and result.citations and not result.refused
 
 
 def test_an_english_answer_that_holds_needs_no_chinese_pass():
     chat, model = make_chat(["瑞安建成了多少家博士后工作站?", EN_ANSWER])
     result = chat.answer("How many postdoctoral workstations has Rui'an built?")
-    assert model.i == 2 and result.text == EN_ANSWER
+    assert model.i == 2 and result.text == EN_GIVEN
 
 
 def test_an_answer_over_non_chinese_evidence_in_the_wrong_language_is_put_into_the_question_language():
@@ -125,7 +127,7 @@ def test_an_answer_over_non_chinese_evidence_in_the_wrong_language_is_put_into_t
                                          "Rui'an has built 9 postdoctoral stations [1].", "UNUSED"])
     result = Chat(Settings(), retriever, model).answer("How many postdoctoral stations has Rui'an built?")
     assert model.i == 3  # translation, answer, the answer put into English
-    assert result.text.startswith("Rui'an has built 9") and result.citations
+    assert result.text.startswith("Rui'an (瑞安) has built 9") and result.citations
 
 
 @pytest.mark.parametrize("answer, wrong", [
@@ -156,7 +158,7 @@ def test_an_english_question_quoting_a_chinese_name_is_translated_and_answered_i
     chat, model = make_chat(["瑞安建成了多少家博士后工作站?", ZH_ANSWER, EN_ANSWER], pivot="first")
     result = chat.answer("How many 博士后工作站 has Rui'an built?")
     assert model.i == 3 and result.lang == "en"  # translated for the search, answered in English
-    assert result.text.startswith("Rui'an has built 9") and result.citations
+    assert result.text.startswith("Rui'an (瑞安) has built 9") and result.citations
 
 
 @pytest.mark.parametrize("question, answer", [
@@ -165,11 +167,25 @@ def test_an_english_question_quoting_a_chinese_name_is_translated_and_answered_i
     ("瑞安的博士后工作站是哪天建成的?", "瑞安建成了9家博士后工作站[1]。"),  # nor any date
     ("2019年瑞安建成了多少家博士后工作站?", "瑞安建成了9家博士后工作站[1]。"),  # the passage names no 2019
     ("第二届大会上瑞安建成了多少家博士后工作站?", "瑞安建成了9家博士后工作站[1]。"),  # nor a second edition
+    ("温州建成了多少家博士后工作站?", "温州建成了9家博士后工作站[1]。"),  # another city than the passage's
 ])
 def test_support_that_does_not_state_what_was_asked_is_a_refusal(question, answer):
     chat, _ = make_chat([answer])
     result = chat.answer(question)
     assert result.refused and not result.citations and result.text == REFUSALS["zh-Hans"]
+
+
+def test_a_name_written_the_same_in_another_script_or_folded_is_still_stated():
+    chat, _ = make_chat(["瑞安建成了9家博士後工作站[1]。"])
+    assert not chat.answer("瑞安建成了多少家博士後工作站?").refused  # Traditional question, Simplified passage
+
+
+def test_stream_gives_a_refused_draft_once_and_the_refusal_in_the_final_answer():
+    chat, _ = make_chat(["温州建成了9家博士后工作站[1]。"])
+    items = list(chat.stream("温州建成了多少家博士后工作站?"))
+    texts, final = [i for i in items if isinstance(i, str)], items[-1]
+    assert "".join(texts) == "温州建成了9家博士后工作站[1]。"  # the draft as written, no refusal text after it
+    assert final.refused and final.text == REFUSALS["zh-Hans"]
 
 
 def test_no_history_means_no_rewrite_call():

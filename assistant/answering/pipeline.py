@@ -4,14 +4,17 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Generator, Iterator, Sequence
 
 from .citations import CitationChecker, Snippet, answers_kind, renumber_markers, states_premise
 from ..config import Settings
 from ..errors import InputError
+from .naming import gloss_english_names
 from .evidence import SentenceScorer, is_cross_article, select_snippets
 from ..text.asked import asked_kind
+from ..text.names import names_stated
+from ..retrieval.crosslingual import romanise
 from ..text.language import detect_lang, han_count, has_kana, match_script, question_lang
 from ..llm.adapters import stream_text
 from .prompts import (NOT_FOUND, answer_messages, condense_messages, refusal, retranslate_messages,
@@ -69,6 +72,19 @@ def _maybe_refusal(raw: str) -> bool:
     return NOT_FOUND.startswith(head) or head.startswith(NOT_FOUND)
 
 
+@dataclass
+class _Turn:
+    """One question on its way through the pipeline."""
+    question: str
+    standalone: str  # the question as searched: its Chinese translation, or a follow-up made standalone
+    lang: str
+    kind: str | None  # the kind of fact asked (text.asked), if any
+    across: bool  # a question across the articles
+    passages: tuple[Passage, ...] = ()
+    snippets: list[Snippet] = field(default_factory=list)
+    streamed: bool = False  # draft text has been yielded
+
+
 class Chat:
     """The answering pipeline; the chat model and its lock are injected (fakes in tests)."""
 
@@ -104,6 +120,7 @@ class Chat:
 
     def warm_up(self) -> None:
         """Evaluate the fixed prompt prefixes once (translation, answer), so the first question starts fast."""
+        romanise("预热")  # loads the pinyin dictionary the English answers' names need
         for messages in (translate_messages("warm-up"), answer_messages("warm-up", [], "en"),
                          translate_answer_messages("warm-up", "en")):
             for _ in self._generate(messages):
@@ -187,49 +204,56 @@ class Chat:
         return top.dense >= self.settings.tuning.min_dense or top.keyword_evidence
 
     def stream(self, question, history=None) -> Iterator[str | Answer]:
-        """Yield text pieces as they come, then the final Answer (its text is the checked version)."""
+        """Yield text pieces as they come, then the final Answer (its text is the checked version).
+
+        The pieces are the draft as the model writes it; when the check refuses a streamed draft, the
+        refusal comes only in the final Answer (the draft is not followed by a second text)."""
         question = clean_question(question, self.settings.max_question_chars)
         lang = question_lang(question)
         history = _history(history)
         standalone = self.search_form(question, lang, history)
-        kind = asked_kind(question) or asked_kind(standalone)
+        across = is_cross_article(question) or is_cross_article(standalone)
+        turn = _Turn(question, standalone, lang, asked_kind(question) or asked_kind(standalone), across)
         # a follow-up's own words ("that list") mislead the search: its standalone form alone is searched
         asked, form = (standalone, "") if history else (question, standalone)
-        if is_cross_article(question) or is_cross_article(standalone):
-            passages, snippets = self.across_evidence(asked, form)
-        else:
-            passages, snippets = self.evidence(asked, form)
-        if not snippets:
-            yield from self._refuse(lang, passages)
+        passages, turn.snippets = (self.across_evidence if across else self.evidence)(asked, form)
+        turn.passages = tuple(passages)
+        if not turn.snippets:
+            yield from self._refuse(lang, turn.passages)
             return
-        pivot = self._pivot(lang, standalone, snippets)
+        pivot = self._pivot(lang, standalone, turn.snippets)
         first = self.settings.pivot == "first" and pivot
-        result = yield from (self._answer_via(pivot, standalone, snippets, passages, lang, kind, question) if first
-                             else self._answer_direct(question, standalone, snippets, passages, lang, kind))
+        result = yield from (self._answer_via(pivot, turn) if first else self._answer_direct(turn))
         if result.refused and pivot and self.settings.pivot == "fallback":
             # refused in the question's language: the Chinese answer, checked word against word, may hold
-            result = yield from self._answer_via(pivot, standalone, snippets, passages, lang, kind, question)
-        if result.refused:
+            result = yield from self._answer_via(pivot, turn)
+        if result.refused and not turn.streamed:
             yield result.text
         yield result
 
-    def _answer_direct(self, question: str, standalone: str, snippets, passages, lang: str,
-                       kind) -> Generator[str, None, Answer]:
+    def _answer_direct(self, turn: _Turn) -> Generator[str, None, Answer]:
         """Answer in the question's language (streamed) and return the checked Answer."""
-        raw, streamed = "", False
-        for piece in self._generate(answer_messages(question, snippets, lang, standalone)):
+        lang, raw = turn.lang, ""
+        held = True  # a refusal token is held back until it can be told apart from an answer
+        for piece in self._generate(answer_messages(turn.question, turn.snippets, lang, turn.standalone)):
             raw += piece
-            if streamed:
+            if not held:
                 yield match_script(piece, lang)
-            elif not _maybe_refusal(raw):  # hold back a refusal token until it can be told apart
-                streamed = True
-                yield match_script(raw, lang)
+            elif not _maybe_refusal(raw):
+                held = False
+                yield from self._emit(turn, match_script(raw, lang))
         if NOT_FOUND not in raw and wrong_language(raw, lang):
             # a 1.5B model often copies a Chinese passage instead of answering in English or Japanese:
             # one more call puts the answer into the question's language, markers kept
             raw = "".join(self._generate(retranslate_messages(raw.strip(), lang)))
-            yield ("\n\n" if streamed else "") + raw
-        return self._finish(raw, snippets, passages, lang, kind, question)
+            yield from self._emit(turn, raw)
+        return self._finish(raw, turn, lang)
+
+    @staticmethod
+    def _emit(turn: _Turn, text: str) -> Iterator[str]:
+        """A new block of draft text: after earlier draft text, a blank line first."""
+        yield ("\n\n" if turn.streamed else "") + text
+        turn.streamed = True
 
     def _refuse(self, lang: str, passages) -> Iterator[str | Answer]:
         text = refusal(lang)
@@ -247,40 +271,57 @@ class Chat:
         chinese = sum(len(s.text) for s in snippets if detect_lang(s.text).startswith("zh"))
         return "zh-Hans" if 2 * chinese > sum(len(s.text) for s in snippets) else ""
 
-    def _answer_via(self, pivot: str, standalone: str, snippets, passages, lang: str, kind,
-                    question: str) -> Generator[str, None, Answer]:
+    def _answer_via(self, pivot: str, turn: _Turn) -> Generator[str, None, Answer]:
         """Answer the translated question in the pivot language, check it there, then translate the checked
         answer into the question's language with its [n] markers (streamed); returns the Answer."""
-        raw = "".join(self._generate(answer_messages(standalone, snippets, pivot)))
-        checked = self._finish(raw, snippets, passages, pivot, kind, question)
+        lang = turn.lang
+        raw = "".join(self._generate(answer_messages(turn.standalone, turn.snippets, pivot)))
+        checked = self._finish(raw, turn, pivot)
         if checked.refused:
             return replace(checked, text=refusal(lang), lang=lang)
-        yield "\n\n"
         translated = ""
         for piece in self._generate(translate_answer_messages(checked.text, lang)):
+            if translated:
+                yield piece
+            else:
+                yield from self._emit(turn, piece)
             translated += piece
-            yield piece
         text = renumber_markers(translated.strip(), [c.marker for c in checked.citations])
         if not text or wrong_language(text, lang):  # the translation failed: the checked answer is still true
             text = checked.text
-            yield "\n\n" + text
-        return Answer(text=text, citations=checked.citations, passages=tuple(passages), lang=lang)
+            yield from self._emit(turn, text)
+        else:
+            text = self._names(text, checked.citations, lang)
+        return Answer(text=text, citations=checked.citations, passages=turn.passages, lang=lang)
 
-    def _finish(self, raw: str, snippets, passages, lang: str, kind=None, question: str = "") -> Answer:
+    def _finish(self, raw: str, turn: _Turn, lang: str) -> Answer:
         """The refusal policy, in one place. Refused, in the question's language: no answer; no sentence the
         passages bear out; support that does not state the kind of fact asked (a count, a date, a person);
-        or cited passages that do not state what the question takes as given (its year, edition, count)."""
+        or cited passages that do not state what the question takes as given (its year, edition, count,
+        and, but for a question across articles, the names it gives)."""
+        passages = turn.passages
+        refused = Answer(text=refusal(turn.lang), passages=passages, refused=True, lang=turn.lang)
         if NOT_FOUND in raw or not raw.strip():
-            return Answer(text=refusal(lang), passages=tuple(passages), refused=True, lang=lang)
-        text, citations = self.checker.check(match_script(raw.strip(), lang), snippets)
+            return refused
+        text, citations = self.checker.check(match_script(raw.strip(), lang), turn.snippets)
         # not one sentence borne out by the passages: the model answered from elsewhere (its own
         # knowledge, or a guess); a cited passage that states no count for "how many", or the 2019 meeting
-        # for a question about the 2022 one, answers another question. An answer nobody can check is not given.
+        # for a question about the 2022 one, or another person or place than the one asked about,
+        # answers another question. An answer nobody can check is not given.
         cited = {c.chunk_id for c in citations}
         premise = [c.snippet for c in citations] + [f"{p.title}\n{p.text}" for p in passages if p.chunk_id in cited]
-        if not citations or not answers_kind(kind, text, citations) or not states_premise(question, premise):
-            return Answer(text=refusal(lang), passages=tuple(passages), refused=True, lang=lang)
-        return Answer(text=text, citations=citations, passages=tuple(passages), lang=lang)
+        question = turn.question
+        if not citations or not answers_kind(turn.kind, text, citations) or not states_premise(question, premise) \
+                or not (turn.across or names_stated(question, premise)):
+            return refused
+        return Answer(text=self._names(text, citations, lang), citations=citations, passages=passages, lang=lang)
+
+    @staticmethod
+    def _names(text: str, citations, lang: str) -> str:
+        """An English answer carries each name as the cited article writes it (answering/naming.py)."""
+        if lang != "en" or wrong_language(text, lang):  # still Chinese: no pinyin for whole sentences
+            return text
+        return gloss_english_names(text, [c.snippet for c in citations])
 
     def answer(self, question, history=None) -> Answer:
         result = None

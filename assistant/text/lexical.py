@@ -224,3 +224,30 @@ def person_names(text: str) -> list[str]:
     _jieba_module()
     return [w.word for w in pseg.lcut(fold(text), HMM=True) if w.flag in ("nr", "nrfg", "nrt")
             and 2 <= len(w.word) <= 4 and (w.word[0] in _SURNAMES or w.word.startswith(_COMPOUND_SURNAMES))]
+
+
+# jieba's proper-noun tags: people (nr, nrt transliterated, nrfg), places (ns), organisations (nt), other (nz)
+_PROPER_TAGS = ("nr", "nrt", "nrfg", "ns", "nt", "nz")
+
+
+def proper_nouns(text: str) -> list[str]:
+    """The proper nouns of a Chinese or Japanese text, in folded (Simplified, lower-case) form: jieba's
+    proper-noun tags for Chinese, Sudachi's 固有名詞 for Japanese (consecutive ones joined)."""
+    folded = fold(text)
+    if not is_japanese(text):
+        import jieba.posseg as pseg
+
+        _jieba_module()
+        return [w.word for w in pseg.lcut(folded, HMM=True) if w.flag in _PROPER_TAGS and len(w.word) >= 2]
+    names, run = [], ""
+    for piece in _pieces(text):
+        for m in _sudachi_tokenizer().tokenize(piece):
+            if m.part_of_speech()[1] == "固有名詞":
+                run += m.surface()
+                continue
+            if len(run) >= 2:
+                names.append(fold(run))
+            run = ""
+    if len(run) >= 2:
+        names.append(fold(run))
+    return names

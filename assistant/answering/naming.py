@@ -1,0 +1,101 @@
+"""Names in an English answer come from the articles, with the original beside them.
+
+A 1.5B model romanises Chinese names by guesswork (陆青江 → "Li Qingjiang", 拉德芳斯 → "Rad芳斯"). A
+reader who wants to check the answer against the cited article needs the name as the article writes
+it, so: Chinese the model left in an English sentence gets its pinyin in front ("Lu Qingjiang (陆青江)"),
+and a romanised name that is close to a name in the cited passages gets that name after it in brackets.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Sequence
+
+from ..retrieval.crosslingual import romanise
+from ..text.lexical import fold, person_names
+
+_BRACKETED = re.compile(r"\([^()]*\)|（[^（）]*）")
+_HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff](?:[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff·・]*"
+                      r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])?")
+_CAPITALISED = re.compile(r"\b[A-Z][a-z'’]+(?:[ -][A-Z][a-z'’]+){0,3}\b")
+MAX_RUN = 12  # a longer run of Chinese is a copied sentence, not a name: the retranslation handles it
+MIN_SIMILARITY = 0.8  # letters in common between the model's spelling and the pinyin (difflib ratio)
+
+
+def _outside_brackets(text: str) -> list[tuple[int, int]]:
+    spans, last = [], 0
+    for m in _BRACKETED.finditer(text):
+        spans.append((last, m.start()))
+        last = m.end()
+    return spans + [(last, len(text))]
+
+
+def _letters(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalpha() and ch.isascii())
+
+
+def _candidates(snippets: Sequence[str]) -> dict[str, str]:
+    """Every 2–6 character stretch of Chinese in the cited passages → its pinyin letters: the name the
+    model romanised is one of them (jieba's segmentation of transliterated names is too unsure to rely on)."""
+    out: dict[str, str] = {}
+    for snippet in snippets:
+        for run in _HAN_RUN.findall(snippet):
+            run = run.replace("·", "").replace("・", "")
+            for n in range(2, 7):
+                for i in range(len(run) - n + 1):
+                    piece = run[i:i + n]
+                    if piece not in out:
+                        out[piece] = _letters(romanise(piece))
+    return out
+
+
+def _best_original(spelling: str, candidates: dict[str, str]) -> tuple[float, str] | None:
+    letters = _letters(spelling)
+    if len(letters) < 4:
+        return None
+    best = None
+    matcher = difflib.SequenceMatcher(None, b=letters)  # b is cached: one table for all candidates
+    for original, key in candidates.items():
+        if abs(len(key) - len(letters)) > len(letters) // 3:
+            continue
+        matcher.set_seq1(key)
+        if matcher.real_quick_ratio() < MIN_SIMILARITY or matcher.quick_ratio() < MIN_SIMILARITY:
+            continue
+        ratio = matcher.ratio()
+        if ratio >= MIN_SIMILARITY and (best is None or (ratio, len(original)) > (best[0], len(best[1]))):
+            best = (ratio, original)
+    # letters in common: a longer spelling that matches ("Li Qingjiang" ~ 陆青江) beats a part of it (青江)
+    return (best[0] * (len(letters) + len(candidates[best[1]])) / 2, best[1]) if best else None
+
+
+def gloss_english_names(text: str, snippets: Sequence[str]) -> str:
+    """The English answer with each name's original written beside it (see the module docstring)."""
+    people = set(person_names(text))
+    pieces, last = [], 0
+    for lo, hi in _outside_brackets(text):
+        pieces.append(text[last:lo])
+        pieces.append(_HAN_RUN.sub(lambda m: _pinyin_first(m.group(), people), text[lo:hi]))
+        last = hi
+    text = "".join(pieces) + text[last:]
+    candidates = _candidates(snippets)
+    found: list[tuple[int, str]] = []  # (end of the model's spelling, the original)
+    for lo, hi in _outside_brackets(text):
+        for m in _CAPITALISED.finditer(text, lo, hi):
+            words, best = m.group().split(), None
+            for i in range(len(words)):  # "Mr Li Qingjiang": the run of its words that is the name
+                for j in range(i + 1, min(len(words), i + 3) + 1):
+                    hit = _best_original(" ".join(words[i:j]), candidates)
+                    if hit and (best is None or hit[0] > best[0]):
+                        end = m.start() + len(" ".join(words[:j]))
+                        best = (hit[0], end, hit[1])
+            if best and fold(best[2]) not in fold(text):
+                found.append((best[1], best[2]))
+    for end, original in sorted(found, reverse=True):
+        text = f"{text[:end]} ({original}){text[end:]}"
+    return text
+
+
+def _pinyin_first(run: str, people: set[str]) -> str:
+    if len(run) > MAX_RUN:
+        return run
+    return f"{romanise(run, person=fold(run) in people)} ({run})"

@@ -1,0 +1,69 @@
+"""The names a question gives, and whether passages state them (the name premise of the refusal policy)."""
+import pytest
+
+from assistant.text.names import names_stated, question_names
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("《战国无双3》是由哪两个公司合作开发的？", ["战国无双3"]),  # a title in book-title brackets
+    ("广茂铁路全长多少公里?", ["广茂"]),
+    ("莱昂德罗·内托的国籍是什么？", ["莱昂", "德罗"]),  # a transliterated name, by its parts
+    ("無錫高新區在里昂設立了什麼?", ["无锡", "高新区", "里昂"]),  # Traditional, folded to Simplified
+    ("金華の大会には何人が参加しましたか?", ["金华"]),  # Japanese: Sudachi's proper nouns, folded
+])
+def test_question_names(question, expected):
+    names = question_names(question)
+    assert all(name in names for name in expected), names
+
+
+@pytest.mark.parametrize("question", ["Who won the Nobel Prize?", "Which company did Aaden work with?"])
+def test_a_question_in_latin_script_gives_no_names_to_check(question):
+    assert question_names(question) == []
+
+
+def test_latin_names_in_a_cjk_question_are_not_required():
+    # the reader's spelling: the article may write Ulvila as 于尔维拉
+    assert "ulvila" not in question_names("Ulvila市的产业分布中包括几大海港?")
+
+
+def test_names_must_stand_in_passages_of_the_questions_language():
+    q = "广茂铁路全长多少公里?"
+    assert names_stated(q, ["广茂铁路全长364.6公里。"])
+    assert not names_stated(q, ["河茂铁路全长61公里。"])
+    assert names_stated("廣茂鐵路全長多少公里?", ["广茂铁路全长364.6公里。"])  # scripts fold together
+
+
+def test_names_are_not_checked_across_languages():
+    # a Chinese question against a Japanese passage (or the reverse) writes names another way: 欧州 / 欧洲
+    assert names_stated("无锡代表团访问了欧洲哪些城市?", ["無錫高新区代表団は欧州を訪問しました。"])
+    assert names_stated("無錫の代表団は欧州のどの都市を訪れましたか?", ["无锡代表团访问了欧洲。"])
+    assert not names_stated("金華の大会には何人が参加しましたか?", ["無錫の大会には300人が参加しました。"])
+
+
+def test_romanise_reads_words_and_names():
+    from assistant.retrieval.crosslingual import romanise
+
+    assert romanise("萨塔昆塔") == "Satakunta"
+    assert romanise("陆青江", person=True) == "Lu Qingjiang"
+    assert romanise("浙江省人民政府") == "Zhejiangsheng Renminzhengfu"
+    assert romanise("孫學光", person=True) == "Sun Xueguang"  # Traditional folds first
+
+
+@pytest.mark.parametrize("answer, snippet, expected", [
+    # a guessed romanisation close to a name in the cited passage gets the original after it
+    ("The consul general was Mr. Li Qingjiang [1].", "中国驻里昂总领事陆青江会见了代表团。",
+     "The consul general was Mr. Li Qingjiang (陆青江) [1]."),
+    ("It is the Satakunta Greater Region [1].", "萨塔昆塔大区是芬兰工业化程度最高的地区。",
+     "It is the Satakunta (萨塔昆塔) Greater Region [1]."),
+    # Chinese left in an English sentence gets its pinyin in front
+    ("The president is 孙学光 [1].", "法中孵化器联盟协会会长孙学光。", "The president is Sun Xueguang (孙学光) [1]."),
+    # a name already given with its original, or English words, stay as they are
+    ("The Fraunhofer Institute (弗勞恩霍夫研究所) signed it [1].", "與德國弗勞恩霍夫研究所簽署合作備忘錄",
+     "The Fraunhofer Institute (弗勞恩霍夫研究所) signed it [1]."),
+    ("The Ministry of Science and Technology guided it [1].", "由科技部和浙江省人民政府指导。",
+     "The Ministry of Science and Technology guided it [1]."),
+])
+def test_english_answers_carry_the_articles_names(answer, snippet, expected):
+    from assistant.answering.naming import gloss_english_names
+
+    assert gloss_english_names(answer, [snippet]) == expected
