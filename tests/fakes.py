@@ -47,6 +47,10 @@ class FakeRetriever:
                                    place=get.get("place", ""))
         return out
 
+    def article_text(self, source: str) -> str:
+        parts = [p for p in self.passages if p.source == source]
+        return "\n".join([parts[0].title] + [p.text for p in parts]) if parts else ""
+
     def articles(self) -> list[dict]:
         seen = {}
         for p in self.passages:

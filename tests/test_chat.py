@@ -180,6 +180,19 @@ def test_a_name_written_the_same_in_another_script_or_folded_is_still_stated():
     assert not chat.answer("瑞安建成了多少家博士後工作站?").refused  # Traditional question, Simplified passage
 
 
+def test_a_name_stated_elsewhere_in_the_cited_article_is_stated():
+    import fakes as f
+
+    other = f.passage("2021年11月14日,云江科创大会在瑞安开幕。", title="瑞安新闻", chunk_id="c0", start=0, dense=0.2)
+    retriever = f.FakeRetriever([f.passage(TEXT, title="瑞安新闻", dense=0.9), other], {"001.txt": "瑞安新闻"})
+    model = FakeListChatModel(responses=["瑞安建成了9家博士后工作站[1]。", "UNUSED"])
+    result = Chat(Settings(), retriever, model).answer("云江科创大会上瑞安建成了多少家博士后工作站?")
+    assert not result.refused and result.citations[0].chunk_id == "c1"
+    assert "云江" not in result.citations[0].snippet  # the name stands only in the article's other chunk
+    assert Chat(Settings(), retriever, FakeListChatModel(responses=["瑞安建成了9家博士后工作站[1]。", "UNUSED"])) \
+        .answer("温州云江科创大会上建成了多少家博士后工作站?").refused  # 温州 stands nowhere in it
+
+
 def test_stream_gives_a_refused_draft_once_and_the_refusal_in_the_final_answer():
     chat, _ = make_chat(["温州建成了9家博士后工作站[1]。"])
     items = list(chat.stream("温州建成了多少家博士后工作站?"))

@@ -24,3 +24,12 @@ def test_passages_carry_typed_relevance(seeded_assistant):
 def test_a_romanised_name_maps_to_the_articles_own_characters(seeded_assistant):
     names = dict(seeded_assistant.retriever.glossary("What did the Jinhua conference and the Rui'an forum sign?"))
     assert names.get("Jinhua") == "金华" and names.get("Rui'an") in ("瑞安", "瑞安")
+
+
+def test_article_text_is_the_whole_article_in_order(seeded_assistant):
+    retriever = seeded_assistant.retriever
+    source = next(a["source"] for a in retriever.articles() if a["source"].startswith("000_"))
+    text = retriever.article_text(source)
+    assert "陈炳荣" in text and "246" in text  # the speaker and what he said, from whichever chunks
+    assert text.index("陈炳荣在讲话中指出") < text.index("“246”")
+    assert retriever.article_text("no-such-article.txt") == ""

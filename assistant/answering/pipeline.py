@@ -311,8 +311,12 @@ class Chat:
         cited = {c.chunk_id for c in citations}
         premise = [c.snippet for c in citations] + [f"{p.title}\n{p.text}" for p in passages if p.chunk_id in cited]
         question = turn.question
-        if not citations or not answers_kind(turn.kind, text, citations) or not states_premise(question, premise) \
-                or not (turn.across or names_stated(question, premise)):
+        if not citations or not answers_kind(turn.kind, text, citations) or not states_premise(question, premise):
+            return refused
+        # the names a question gives may stand anywhere in the cited article: its city in the title or
+        # first paragraph, the speaker a sentence before the cited one
+        if not turn.across and not names_stated(question, [self.retriever.article_text(src) for src in
+                                                           dict.fromkeys(c.source for c in citations)]):
             return refused
         return Answer(text=self._names(text, citations, lang), citations=citations, passages=passages, lang=lang)
 

@@ -30,3 +30,6 @@ class RetrieverProtocol(Protocol):
 
     def articles(self) -> list[dict]:
         """The indexed articles with their metadata."""
+
+    def article_text(self, source: str) -> str:
+        """An article's title and stored text (its chunks in order), empty for an unknown source."""

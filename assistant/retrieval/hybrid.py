@@ -260,6 +260,15 @@ class Retriever:
                                        place=str(meta.get("place", "")), outlet=str(meta.get("outlet", "")))
         return dict(sorted(out.items()))
 
+    def article_text(self, source: str) -> str:
+        """An article's title and stored text: its chunks in order (overlaps repeat), for checks that
+        need the whole article, such as whether it names what a question names."""
+        self._ensure_fresh()
+        chunks = sorted((int(m.get("start", 0)), m.get("_text", "")) for m in self._meta.values()
+                        if m.get("source") == source)
+        title = next((str(m.get("title", "")) for m in self._meta.values() if m.get("source") == source), "")
+        return "\n".join([title] + [text for _, text in chunks]) if chunks else ""
+
     def catalogue(self) -> dict[str, str]:
         """One line per article from its event record: title | date(s) | place | outlet | facts."""
         return {src: record.line() for src, record in self.records().items()}
