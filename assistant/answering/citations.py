@@ -7,7 +7,7 @@ from typing import Callable, Sequence
 
 from ..config import Tuning
 from ..text.asked import premise_values, states_kind
-from ..text.language import detect_lang
+from ..text.language import CJK, HAN, lang_family
 from ..text.lexical import fold
 from ..text.numbers import answer_values, stated_values
 from ..types import Citation
@@ -17,7 +17,7 @@ _MARKER = re.compile(r"\s*[\[【［]\s*(\d{1,3})\s*[\]】］]")
 # a line break ends a sentence too (list items); "1." opening a list item does not
 _SENTENCE = re.compile(r".*?(?:[。！？!?；]|(?<!^\d)(?<!\n\d)\.(?!\d)(?=\s|$)|\n|$)"
                        r"(?:[ \t]*[\[【［]\s*\d{1,3}\s*[\]】］])*", re.S)
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]+")
+_CJK = re.compile(f"[{CJK}]+")
 _WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
 
 STOP = {"the", "a", "an", "of", "in", "on", "at", "and", "to", "was", "is", "were", "by", "for", "with", "as",
@@ -74,7 +74,7 @@ def numbers_ok(sentence: str, snippet: str, min_len: int = 2, window: int = 4) -
     return True
 
 
-_HAN = re.compile(r"[\u3400-\u9fff]")
+_HAN = re.compile(f"[{HAN}]")
 _CLAUSE_END = re.compile(r"[,，;；。!?！？、]")
 # measure words and number words say nothing about *what* is counted
 _COUNT_WORDS = set("名个個家项項人位次场場届屆所条條台件种種批元户戶多余餘座支只隻部间間亩畝万萬亿億千百十约約近共的了")
@@ -117,7 +117,7 @@ class CitationChecker:
         # e5 puts any two texts of one language close (cosine ~0.8 for unrelated Chinese sentences), so
         # embedding similarity only vouches across languages; within one, the words must be there
         pairs = [(i, j) for i in range(len(sentences)) for j in range(len(snippets))
-                 if _family(sentences[i]) != _family(snippets[j].text)]
+                 if lang_family(sentences[i]) != lang_family(snippets[j].text)]
         if not pairs:
             return lex
         rows = sorted({i for i, _ in pairs})
@@ -155,12 +155,6 @@ class CitationChecker:
                     ok = [snippets[best].marker]
             chosen.append(ok)
         return _render(shown, chosen, by_marker)
-
-
-def _family(text: str) -> str:
-    """Language family for support checks: both Chinese scripts are one (they are compared folded)."""
-    lang = detect_lang(text)
-    return "zh" if lang.startswith("zh") else lang
 
 
 def _has_content(sentence: str) -> bool:

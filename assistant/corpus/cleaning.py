@@ -5,8 +5,8 @@ import re
 from dataclasses import dataclass, field
 
 from .decoding import repair_mojibake
+from ..text.language import HAN as _HAN
 
-_HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
 # Pinyin glosses follow the character they annotate: 網(wǎng). A gloss is Latin letters only, one or
 # more syllables, at least one with a tone mark, so (Sensitec Gmbh) or (記者 范宇斌) never match.

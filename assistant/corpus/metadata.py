@@ -2,13 +2,10 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from datetime import date
 
-from ..text.language import convert, has_kana
+from ..text.language import HAN as _HAN, article_lang
 
-_HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_HAN_CHAR = re.compile(rf"[{_HAN}]")
 _DATE = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})日(?:\s*(?:至|到|-|–|—|~|～)\s*(?:(\d{1,2})月)?(\d{1,2})日)?")
 # "中新網溫州11月14日電(記者 范宇斌)": outlet, city, day of the wire story, reporter.
 _DATELINE = re.compile(rf"^([{_HAN}]{{1,5}}?[网網社报報])([{_HAN}]{{2,4}}?)(\d{{1,2}})月(\d{{1,2}})日[电電](?:\([^)]{{0,20}}\))?")
@@ -36,23 +33,7 @@ def extract_metadata(raw: str, text: str) -> dict:
     published = _published(raw) or (_iso(year, dateline.group(3), dateline.group(4)) if dateline else "")
     outlet = m.group(1) if (m := _OUTLET.search(raw)) else (dateline.group(1) if dateline else "")
     return {"title": title, "published": published, "event_dates": _event_dates(lead, title, published, text),
-            "place": _place(lead, title), "outlet": outlet, "lang": detect_lang(text)}
-
-
-def detect_lang(text: str) -> str:
-    """ja by its kana, zh-Hant or zh-Hans by which of OpenCC's conversions changes more characters."""
-    counts = Counter(text)  # per distinct character: a 5 MB article is not copied out a character at a time
-    chars = {c for c in counts if _HAN_CHAR.match(c)}
-    han = sum(counts[c] for c in chars)
-    kana = sum(n for c, n in counts.items() if has_kana(c))
-    latin = sum(n for c, n in counts.items() if c.isascii() and c.isalpha())
-    if kana and kana >= 0.1 * (kana + han):
-        return "ja"
-    if han and han >= latin / 3:
-        traditional = sum(1 for c in chars if convert(c, "t2s") != c)
-        simplified = sum(1 for c in chars if convert(c, "s2t") != c)
-        return "zh-Hant" if traditional > simplified else "zh-Hans"
-    return "en" if latin else ""
+            "place": _place(lead, title), "outlet": outlet, "lang": article_lang(text)}
 
 
 def _title(text: str) -> str:

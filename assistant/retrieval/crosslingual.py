@@ -12,10 +12,12 @@ from collections import defaultdict
 from importlib import resources
 from typing import Callable
 
+from ..text.language import CJK
+
 _ENTRY = re.compile(r"^(\S+) (\S+) \[([^\]]+)\] /(.*)/$")
 _PAREN = re.compile(r"\([^)]*\)")
 _LATIN = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*")
-_CJK = re.compile(r"[\u3400-\u9fff]")
+_CJK = re.compile(f"[{CJK}]")
 _SKIP_GLOSS = ("surname ", "variant of", "used in", "see ", "abbr. for", "old variant", "(bound form)")
 STOP = set("""a an the of in on at to for from by with and or but is are was were be been being do does did
 what which who whom whose when where why how many much that this these those it its as into about after before

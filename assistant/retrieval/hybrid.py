@@ -13,6 +13,7 @@ from ..config import Settings
 from ..errors import StoreError
 from ..index.keyword import KeywordIndex
 from ..corpus.records import record_from_json
+from ..text.language import HAN
 from ..types import EventRecord, Passage
 from .rerank import IdentityReranker, Reranker
 
@@ -64,8 +65,8 @@ def _normalised(pairs, floor_zero: bool = False) -> dict[str, float]:
 # what a question asks about stands next to its question word: 主题 in "的主题是什么", 博士后工作站 in
 # "多少家博士后工作站", 单位 in "哪个单位主办"; Japanese "何人" / "誰" likewise
 _FOCUS = re.compile(
-    r"([\u4e00-\u9fff]{1,4})(?:是什么|是什麼|是哪|是谁|是誰|是多少|是何|は何|は誰|はどこ|はいつ)"
-    r"|(?:多少|几|幾|哪个|哪個|哪家|哪所|哪些|哪位|哪项|哪項|哪天|哪年|什么|什麼|何)([\u4e00-\u9fff]{1,6})")
+    rf"([{HAN}]{{1,4}})(?:是什么|是什麼|是哪|是谁|是誰|是多少|是何|は何|は誰|はどこ|はいつ)"
+    rf"|(?:多少|几|幾|哪个|哪個|哪家|哪所|哪些|哪位|哪项|哪項|哪天|哪年|什么|什麼|何)([{HAN}]{{1,6}})")
 
 
 def focus_terms(question: str) -> list[str]:

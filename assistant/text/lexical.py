@@ -8,6 +8,8 @@ import unicodedata
 
 import opencc
 
+from .language import CJK, has_kana
+
 DEFAULT_SCHEME = "bigram_words"  # chosen by `assistant bench tokenizers`, see docs/retrieval.md
 SCHEMES = ("bigram", "unibigram", "jieba", "sudachi", "ja_sudachi", "bigram_jieba", "bigram_sudachi", "bigram_words")
 TOKENS_VERSION = "1"  # bump when fold() or a tokeniser changes: indexes built before are stale
@@ -16,13 +18,10 @@ TOKENS_VERSION = "1"  # bump when fold() or a tokeniser changes: indexes built b
 # sends to an old form (挙→擧); Japanese-only kokuji (働, 込, 畑) have no Chinese twin and stay.
 _JP_EXTRA = dict(zip("挙闘鉱郷渋値戸隣舎窓舗汚繋隷聡讃嚢漑喩駄倣搾", "举斗矿乡涩值户邻舍窗铺污系隶聪赞囊溉喻驮仿榨"))
 
-_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005\u3007"
-_KANA = "\u3041-\u3096\u309d-\u309f\u30a1-\u30fa\u30fc-\u30ff"
 _WORD = "0-9a-z\u00b5\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff\uac00-\ud7a3"
 # One token per match: a run of Han/kana (split further by the scheme) or a Latin/digit word;
 # a decimal point inside digits stays so that 3.5 and 4460 are matched whole.
-_TOKEN_RE = re.compile(f"(?P<cjk>[{_HAN}{_KANA}]+)|(?P<word>[{_WORD}]+(?:\\.[0-9]+)*)")
-_KANA_RE = re.compile(f"[{_KANA}]")
+_TOKEN_RE = re.compile(f"(?P<cjk>[{CJK}]+)|(?P<word>[{_WORD}]+(?:\\.[0-9]+)*)")
 _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 
 _lock = threading.Lock()
@@ -79,11 +78,6 @@ def fold(text: str) -> str:
     if jp_re.search(text):  # a C-speed scan spares Chinese text the slower per-char translate
         text = text.translate(jp)
     return t2s.convert(text)
-
-
-def is_japanese(text: str) -> bool:
-    """Kana anywhere means Japanese: Chinese text never uses it."""
-    return _KANA_RE.search(text) is not None
 
 
 def tokenize(text: str, scheme: str = DEFAULT_SCHEME, folding: bool = True) -> list[str]:
@@ -152,7 +146,7 @@ def _sudachi(text, fold_fn):
 
 
 def _ja_sudachi(text, fold_fn):
-    return _sudachi(text, fold_fn) if is_japanese(text) else _bigram(text, fold_fn)
+    return _sudachi(text, fold_fn) if has_kana(text) else _bigram(text, fold_fn)
 
 
 def _bigram_jieba(text, fold_fn):
@@ -160,13 +154,13 @@ def _bigram_jieba(text, fold_fn):
 
 
 def _bigram_sudachi(text, fold_fn):
-    extra = _sudachi(text, fold_fn) if is_japanese(text) else []
+    extra = _sudachi(text, fold_fn) if has_kana(text) else []
     return _bigram(text, fold_fn) + extra
 
 
 def _bigram_words(text, fold_fn):
     """Bigrams bridge scripts and languages; dictionary words (Sudachi for ja, else jieba) add precision."""
-    if is_japanese(text):
+    if has_kana(text):
         return _bigram(text, fold_fn) + _sudachi(text, fold_fn)
     folded = fold_fn(text)
     return _grams(folded, unigrams=False) + _jieba_words(folded)

@@ -6,6 +6,7 @@ import re
 from typing import Iterable
 
 from ..errors import AssistantError
+from ..text.language import LANG_LABELS
 from ..types import Answer, Citation, Passage
 
 _MARKER = re.compile(r"\[(\d{1,3})\]")
@@ -16,8 +17,6 @@ EXAMPLES = [
     "無錫高新區代表團拜訪了哪家德國公司?",
     "山東省副省長として交流会で挨拶したのは誰ですか?",
 ]
-
-LANG_LABELS = {"en": "English", "zh-Hans": "简体中文", "zh-Hant": "繁體中文", "ja": "日本語"}
 
 
 def _flat(text: str) -> str:
