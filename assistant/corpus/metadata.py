@@ -5,6 +5,7 @@ import re
 from datetime import date
 
 from ..text.language import HAN as _HAN, article_lang
+from ..text.segment import SEMICOLONS, STOPS, clauses, sentences
 
 _DATE = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})日(?:\s*(?:至|到|-|–|—|~|～)\s*(?:(\d{1,2})月)?(\d{1,2})日)?")
 # "中新網溫州11月14日電(記者 范宇斌)": outlet, city, day of the wire story, reporter.
@@ -39,14 +40,14 @@ def extract_metadata(raw: str, text: str) -> dict:
 def _title(text: str) -> str:
     """The first line when it reads as a heading, else a name in 《》 or the event clause of the lead."""
     first = text.split("\n", 1)[0]
-    if first and len(first) <= _TITLE_MAX and not re.search(r"[。！？!?；;]", first):
+    if first and len(first) <= _TITLE_MAX and not any(c in first for c in STOPS + SEMICOLONS):
         return first
     lead = _lead(text, "")
     if named := re.search(r"《([^》]{2,40})》", lead):
         return named.group(1)
     date_match = _DATE.search(lead)
     if date_match:
-        clause = re.split(r"[,，。；;！？!?]", lead[date_match.end():].lstrip(",，、 "), maxsplit=1)[0]
+        clause = next(iter(clauses(lead[date_match.end():].lstrip(",，、 "))), "")
         if 8 <= len(clause) <= _TITLE_MAX:
             return clause
     return ""
@@ -58,7 +59,7 @@ def _lead(text: str, title: str) -> str:
         if line == title:
             continue
         line = _DATELINE.sub("", line)
-        for sentence in re.split(r"(?<=[。！？!?])", line):
+        for sentence in sentences(line, semicolons=False):
             if _DATE.search(sentence):
                 return sentence
     return ""

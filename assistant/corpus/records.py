@@ -12,9 +12,9 @@ import re
 
 from ..text.language import HAN, KATAKANA, has_kana
 from ..text.lexical import fold
+from ..text.segment import sentence_spans
 from ..types import Article, EventRecord, RecordField
 
-_SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
 _ORGANISER = re.compile(
     r"由([^，,。;；由]{2,40}?)(?:联合|聯合|共同)?(?:主办|承办|举办|主辦|承辦|舉辦|指导|指導)"
     r"|([^，,。;；、]{2,30}?)(?:主办|承办|主辦|承辦)"
@@ -59,8 +59,8 @@ MAX_VALUES = 6  # per field: a record is read by a small model, it must stay a l
 def build_record(article: Article) -> EventRecord:
     """The article's event record from its metadata and its text, every field with its sentence's offsets."""
     found: dict[str, list[RecordField]] = {"organisers": [], "countries": [], "people": [], "signed": []}
-    for m in _SENTENCE.finditer(article.text):
-        sentence, start, end = m.group(), m.start(), m.end()
+    for start, end in sentence_spans(article.text, semicolons=False):  # a semicolon joins the parts of one event
+        sentence = article.text[start:end]
         for o in _ORGANISER.finditer(sentence):
             value = next(g for g in o.groups() if g).split("由")[-1].strip("“”\"「」 ")
             _add(found["organisers"], RecordField("organisers", value, start, end))

@@ -7,9 +7,8 @@ from typing import Iterable
 
 from ..errors import AssistantError
 from ..text.language import LANG_LABELS
+from ..text.segment import MARKER
 from ..types import Answer, Citation, Passage
-
-_MARKER = re.compile(r"\[(\d{1,3})\]")
 
 EXAMPLES = [
     "Which university signed a strategic cooperation project with the Rui'an city government?",
@@ -80,7 +79,7 @@ def link_markers(text: str, turn: int, markers: set[int]) -> str:
         n = int(m.group(1))
         return f'<a class="cite" href="#src-{turn}-{n}">[{n}]</a>' if n in markers else m.group(0)
 
-    return _MARKER.sub(link, html.escape(text, quote=False))
+    return MARKER.sub(link, html.escape(text, quote=False))
 
 
 def render_answer(answer: Answer, turn: int, articles: dict[str, dict] | None = None) -> str:
