@@ -8,16 +8,13 @@ from typing import Callable, Sequence
 from ..config import Tuning
 from ..text.asked import premise_values, states_kind
 from ..text.language import CJK, HAN, lang_family
-from ..text.lexical import fold
+from ..text.lexical import STOP_WORDS, fold
 from ..text.numbers import answer_values, stated_values
 from ..text.segment import clauses, has_marker, keep_markers, marker_numbers, sentence_pieces, strip_markers
 from ..types import Citation
 
 _CJK = re.compile(f"[{CJK}]+")
 _WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
-
-STOP = {"the", "a", "an", "of", "in", "on", "at", "and", "to", "was", "is", "were", "by", "for", "with", "as",
-        "which", "what", "who", "that", "this", "it", "its", "from", "be", "are", "has", "had", "have"}
 
 
 @dataclass(frozen=True)
@@ -39,7 +36,7 @@ def units(text: str) -> set[str]:
     out: set[str] = set()
     for run in _CJK.findall(folded):
         out.update(run[i:i + 2] for i in range(max(1, len(run) - 1)))
-    out.update(w for w in _WORD.findall(folded) if w not in STOP)
+    out.update(w for w in _WORD.findall(folded) if w not in STOP_WORDS)
     return out
 
 

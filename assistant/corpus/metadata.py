@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from ..text.dates import YEAR
 from ..text.language import HAN as _HAN, article_lang
 from ..text.segment import SEMICOLONS, STOPS, clauses, sentences
 
@@ -16,7 +17,7 @@ _PUBLISHED = (
 )
 _OUTLET = re.compile(r"(?:来源|來源|ソース|出典)[:：][ \t]*([^\s:：\]]{2,20})(?=\s|$)", re.M)
 # An edition's year written before the event's name, "2019中芬合作平台": not a count ("2000项").
-_EDITION_YEAR = re.compile(rf"(?<!\d)((?:19|20)\d{{2}})(?=[{_HAN}])(?![年项項名家个個万萬亿億元人余餘多件台臺])")
+_EDITION_YEAR = re.compile(rf"{YEAR.pattern}(?=[{_HAN}])(?![年项項名家个個万萬亿億元人余餘多件台臺])")
 _PLACES = (
     re.compile(r"在([^\s,，。、;；:：在由]{2,24}?)(?:隆重)?(?:举行|舉行|召开|召開|开幕|開幕|举办|舉辦)"),
     re.compile(r"が([^\s、。がはを]{2,24}?)で(?:開催|開幕|行われ|開かれ)"),

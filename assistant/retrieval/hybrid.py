@@ -13,6 +13,7 @@ from ..config import Settings
 from ..errors import StoreError
 from ..index.keyword import KeywordIndex
 from ..corpus.records import record_from_json
+from ..text.dates import ymd
 from ..text.language import HAN
 from ..types import EventRecord, Passage
 from .rerank import IdentityReranker, Reranker
@@ -32,9 +33,9 @@ class Filters:
         if self.lang:
             clauses.append({"lang": self.lang})
         if self.date_from:
-            clauses.append({"date_ymd": {"$gte": _ymd(self.date_from)}})
+            clauses.append({"date_ymd": {"$gte": ymd(self.date_from)}})
         if self.date_to:
-            clauses.append({"date_ymd": {"$lte": _ymd(self.date_to)}})
+            clauses.append({"date_ymd": {"$lte": ymd(self.date_to)}})
         if not clauses:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
@@ -43,13 +44,8 @@ class Filters:
         d = int(meta.get("date_ymd", 0) or 0)
         return ((not self.source or meta.get("source") == self.source)
                 and (not self.lang or meta.get("lang") == self.lang)
-                and (not self.date_from or d >= _ymd(self.date_from))
-                and (not self.date_to or d <= _ymd(self.date_to)))
-
-
-def _ymd(iso: str) -> int:
-    digits = "".join(ch for ch in str(iso) if ch.isdigit())
-    return int((digits + "0101")[:8]) if len(digits) >= 4 else 0
+                and (not self.date_from or d >= ymd(self.date_from))
+                and (not self.date_to or d <= ymd(self.date_to)))
 
 
 def _normalised(pairs, floor_zero: bool = False) -> dict[str, float]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from .dates import YEAR
 from .language import HAN, KATAKANA
 from .numbers import answer_values, stated_values
 
@@ -37,7 +38,7 @@ def asked_kind(question: str) -> str | None:
 
 
 _DATE_TEXT = re.compile(
-    r"\d{1,4}\s*[年月日号號]|[一二三四五六七八九十〇零两兩]{1,3}[月日号號]|(?<!\d)(?:19|20)\d\d(?!\d)"
+    rf"\d{{1,4}}\s*[年月日号號]|[一二三四五六七八九十〇零两兩]{{1,3}}[月日号號]|{YEAR.pattern}"
     r"|\d{4}[-/.]\d{1,2}|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d", re.I)
 _NUMBER_WORD = re.compile(
     r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|twenty|thirty|forty|fifty|"

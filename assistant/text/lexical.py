@@ -23,6 +23,12 @@ _WORD = "0-9a-z\u00b5\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff\uac00-\ud7a3"
 # a decimal point inside digits stays so that 3.5 and 4460 are matched whole.
 _TOKEN_RE = re.compile(f"(?P<cjk>[{CJK}]+)|(?P<word>[{_WORD}]+(?:\\.[0-9]+)*)")
 _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+# English function words: they say nothing about what a text is about, in a query word's translation
+# or in an answer's support
+STOP_WORDS = frozenset("""a an the of in on at to for from by with and or but is are was were be been being do does
+did what which who whom whose when where why how many much that this these those it its as into about after before
+than then there their they them he she his her we our you your i me my not no yes any all each every some
+described most more also has have had will would can could should may might shall""".split())
 
 _lock = threading.Lock()
 _state: dict = {}
