@@ -57,15 +57,19 @@ def test_sentence_pieces_join_back_into_the_text():
 def test_clause_offsets_index_the_original_text_and_end_with_their_mark():
     text = "5月20日，会谈在宁波举行；大使出席：引进人才1,000名、项目30个,at 10:30。"
     spans = clause_spans(text)
-    assert [text[a:b] for a, b in spans] == ["5月20日，", "会谈在宁波举行；", "大使出席：",
-                                             "引进人才1,000名、项目30个,", "at 10:30。"]
-    assert [text[a:b] for a, b in clause_spans(text, lists=True)][3:5] == ["引进人才1,000名、", "项目30个,"]
+    assert [text[a:b] for a, b in spans] == ["5月20日，", "会谈在宁波举行；", "大使出席：引进人才1,000名、项目30个,",
+                                             "at 10:30。"]
+    assert [text[a:b] for a, b in clause_spans(text, colons=True)][2:4] == ["大使出席：", "引进人才1,000名、项目30个,"]
+    assert [text[a:b] for a, b in clause_spans(text, lists=True, colons=True)][3:5] == ["引进人才1,000名、", "项目30个,"]
+    assert clauses("at 10:30: done", colons=True) == ["at 10:30", "done"]
 
 
 def test_clauses_are_the_words_without_the_mark_that_ends_them():
     assert clauses("5月20日，会谈在宁波举行。大使出席") == ["5月20日", "会谈在宁波举行", "大使出席"]
     assert clauses("A、B和C在宁波举办，签约") == ["A、B和C在宁波举办", "签约"]
     assert clauses("A、B和C在宁波举办，签约", lists=True) == ["A", "B和C在宁波举办", "签约"]
+    assert clauses("参会人数：300人，领奏的师傅称为：「鼓佬」") == ["参会人数：300人", "领奏的师傅称为：「鼓佬」"]
+    assert clauses("参会人数：300人", colons=True) == ["参会人数", "300人"]
     assert clauses("，。 ") == []
 
 

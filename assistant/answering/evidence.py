@@ -84,7 +84,7 @@ def trim(sentence: Sentence, question: str, scorer: SentenceScorer, max_chars: i
     so two long sentences no longer crowd each other out of the prompt; offsets stay exact."""
     if len(sentence.text) <= max_chars or scorer.overlap is None:
         return sentence
-    spans = clause_spans(sentence.text)
+    spans = clause_spans(sentence.text, colons=True)
     windows = []
     for i in range(len(spans)):
         j = i

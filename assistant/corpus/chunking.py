@@ -52,13 +52,13 @@ def split_spans(text: str, size: int, overlap: int) -> list[tuple[int, int]]:
     """(start, end) offsets into text: whole sentences packed up to size, whole clauses or a hard cut
     inside a sentence longer than that, the next chunk starting at the earliest sentence (else clause)
     start within overlap characters of the previous end. A clause here also ends at the enumeration
-    comma 、: any boundary inside a long sentence beats a hard cut."""
+    comma 、 and at a colon: any boundary inside a long sentence beats a hard cut."""
     sentences = sentence_spans(text)
     if not sentences:
         return []
     starts = [s for s, _ in sentences]
     ends = [e for _, e in sentences]
-    clause_ends = [e for _, e in clause_spans(text, lists=True)]
+    clause_ends = [e for _, e in clause_spans(text, lists=True, colons=True)]
     spans, start, floor = [], starts[0], starts[0]
     while True:
         end = _chunk_end(text, start, floor, size, ends, clause_ends)

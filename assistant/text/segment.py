@@ -2,7 +2,7 @@
 citation markers an answer's sentences carry. No I/O.
 
 One rule for where a sentence ends, one for where a clause ends; what differs between callers (whether a
-semicolon ends a sentence, whether the enumeration comma 、 ends a clause) is a parameter.
+semicolon ends a sentence, whether the enumeration comma 、 or a colon ends a clause) is a parameter.
 """
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from typing import Callable
 STOPS = "。！？!?"  # end a sentence
 SEMICOLONS = "；;"  # end a sentence where short units are wanted (chunks, evidence, answers), else a clause
 CLOSERS = "”’」』）)》〉】\"'"  # closing quotes and brackets stay with the sentence they close
-CLAUSE_MARKS = "，,；;：:"  # end a clause (an ASCII comma or colon only outside a number: 1,000, 10:30)
-LIST_COMMA = "、"  # ends a clause where any boundary will do (a long sentence cut into chunks)
+CLAUSE_MARKS = "，,；;"  # end a clause (an ASCII comma only outside a number: 1,000)
+LIST_COMMA = "、"  # between the items of a list: a clause end where the caller asks for it
+COLONS = "：:"  # between a label and what it introduces: a clause end where the caller asks for it (not 10:30)
 # a citation marker as a model writes it: [2], 【2】, ［2］, [ 2 ]
 MARKER = re.compile(r"[\[【［]\s*(\d{1,3})\s*[\]】］]")
 _SPACED_MARKER = re.compile(r"\s*" + MARKER.pattern)
@@ -36,9 +37,11 @@ def _sentence_end(semicolons: bool) -> re.Pattern:
 
 
 @functools.lru_cache(maxsize=None)
-def _clause_end(lists: bool) -> re.Pattern:
-    marks = re.escape("".join(c for c in CLAUSE_MARKS if c not in ",:") + (LIST_COMMA if lists else ""))
-    return re.compile(rf"[{marks}]{_CLOSE}|(?<!\d)[,:]|[,:](?!\d)")
+def _clause_end(lists: bool, colons: bool) -> re.Pattern:
+    marks = CLAUSE_MARKS + (LIST_COMMA if lists else "") + (COLONS if colons else "")
+    wide = re.escape("".join(c for c in marks if c not in ",:"))
+    ascii_marks = re.escape("".join(c for c in marks if c in ",:"))  # only outside a number: 1,000, 10:30
+    return re.compile(rf"[{wide}]{_CLOSE}|(?<!\d)[{ascii_marks}]|[{ascii_marks}](?!\d)")
 
 
 def sentence_cuts(text: str, semicolons: bool = True) -> list[int]:
@@ -62,17 +65,17 @@ def sentences(text: str, semicolons: bool = True) -> list[str]:
     return [text[a:b] for a, b in sentence_spans(text, semicolons)]
 
 
-def clause_spans(text: str, lists: bool = False) -> list[tuple[int, int]]:
+def clause_spans(text: str, lists: bool = False, colons: bool = False) -> list[tuple[int, int]]:
     """(start, end) offsets of each clause, without white space: a clause ends where a sentence does and
-    after a comma, semicolon or colon; with lists, after the enumeration comma 、 too."""
-    cuts = sentence_cuts(text) + [m.end() for m in _clause_end(lists).finditer(text)]
+    after a comma or semicolon; with lists, after the enumeration comma 、 too; with colons, after a colon."""
+    cuts = sentence_cuts(text) + [m.end() for m in _clause_end(lists, colons).finditer(text)]
     return _spans(text, sorted(set(cuts)))
 
 
-def clauses(text: str, lists: bool = False) -> list[str]:
+def clauses(text: str, lists: bool = False, colons: bool = False) -> list[str]:
     """The words of each clause, without the punctuation that ends it."""
-    ends = STOPS + SEMICOLONS + CLAUSE_MARKS + LIST_COMMA
-    return [c for a, b in clause_spans(text, lists) if (c := text[a:b].rstrip(ends).rstrip())]
+    ends = STOPS + SEMICOLONS + CLAUSE_MARKS + (LIST_COMMA if lists else "") + (COLONS if colons else "")
+    return [c for a, b in clause_spans(text, lists, colons) if (c := text[a:b].rstrip(ends).rstrip())]
 
 
 def _spans(text: str, cuts: list[int]) -> list[tuple[int, int]]:
