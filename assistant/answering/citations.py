@@ -10,7 +10,8 @@ from ..text.asked import premise_values, states_kind
 from ..text.language import CJK, HAN, lang_family
 from ..text.lexical import STOP_WORDS, fold
 from ..text.numbers import answer_values, stated_values
-from ..text.segment import clauses, has_marker, keep_markers, marker_numbers, sentence_pieces, strip_markers
+from ..text.segment import (SEMICOLONS, STOPS, clauses, has_marker, keep_markers, marker_numbers, sentence_pieces,
+                             strip_markers)
 from ..types import Citation
 
 _CJK = re.compile(f"[{CJK}]+")
@@ -170,6 +171,10 @@ def _render(sentences: list[str], chosen: list[list[int]], by_marker: dict[int, 
     return "".join(out).strip(), citations
 
 
+_WIDE_ENDS = "".join(c for c in STOPS + SEMICOLONS if not c.isascii())  # 。！？；
+_ASCII_ENDS = "." + "".join(c for c in STOPS if c.isascii())  # .!?
+
+
 def _attach(sentence: str, tail: str) -> str:
     """Put markers before the closing punctuation of CJK sentences, after it for others."""
     if not tail or not sentence.strip():
@@ -177,9 +182,9 @@ def _attach(sentence: str, tail: str) -> str:
     body = sentence.rstrip()
     if body != sentence:  # a list item's line break stays after its markers
         return _attach(body, tail) + sentence[len(body):]
-    if sentence and sentence[-1] in "。！？；":
+    if sentence and sentence[-1] in _WIDE_ENDS:
         return sentence[:-1] + tail + sentence[-1]
-    if sentence and sentence[-1] in ".!?":
+    if sentence and sentence[-1] in _ASCII_ENDS:
         return f"{sentence[:-1]} {tail}{sentence[-1]}"
     return f"{sentence} {tail}" if sentence[-1:].isascii() else sentence + tail
 
