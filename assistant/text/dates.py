@@ -3,14 +3,9 @@ from __future__ import annotations
 
 import re
 
-# a year of the last and this century, not part of a longer number
+# a year of the last and this century, not part of a longer number: 2019中芬合作平台, 2022年, 2023-06-02
 YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 _YMD = re.compile(r"\s*(\d{4})(?:[-/.]?(\d{1,2})(?:[-/.]?(\d{1,2}))?)?")
-
-
-def years(text: str) -> set[str]:
-    """The years a text names: "2019中芬合作平台", "2022年", "2023-06-02" → 2019, 2022, 2023."""
-    return set(YEAR.findall(text))
 
 
 def ymd(iso: str) -> int:
