@@ -14,7 +14,6 @@ from assistant.corpus.cleaning import clean_text, clean_with_stats, count_pinyin
 from assistant.config import PROJECT_ROOT
 from assistant.corpus.reader import article_hash, cleaning_report, iter_article_paths, load_articles, read_article
 from assistant.errors import InputError
-from assistant.corpus.metadata import detect_lang
 
 SEEDS = PROJECT_ROOT / "seeds"
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -204,11 +203,6 @@ def test_metadata_of_each_seed(articles, name):
     assert got == EXPECTED[name]
     assert article.source == name and article.path == str(SEEDS / name)
     assert article.raw_chars == len(seed_raw(name))
-
-
-def test_language_of_plain_text():
-    assert detect_lang("The delegation visited Munich and Lyon in June.") == "en"
-    assert detect_lang("") == ""
 
 
 def _encodable(text: str, encoding: str) -> str:

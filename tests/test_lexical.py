@@ -10,7 +10,7 @@ import pytest
 
 from assistant.errors import StoreError
 from assistant.index.keyword import KeywordIndex
-from assistant.text.lexical import SCHEMES, fold, is_japanese, tokenize
+from assistant.text.lexical import SCHEMES, fold, tokenize
 
 ROOT = Path(__file__).resolve().parent.parent
 ZH_DOCS = {
@@ -55,11 +55,6 @@ def test_fold_is_thread_safe():
     for t in threads:
         t.join()
     assert out == ["中国经济 经济"] * 8
-
-
-def test_is_japanese():
-    assert is_japanese("日本で梅雨がない")
-    assert not is_japanese("中国经济增长")
 
 
 def test_tokenize_chinese_bigrams_and_whole_numbers():

@@ -7,21 +7,15 @@ from typing import Callable, Sequence
 
 from ..config import Tuning
 from ..text.asked import premise_values, states_kind
-from ..text.language import detect_lang
-from ..text.lexical import fold
+from ..text.language import CJK, HAN, lang_family
+from ..text.lexical import STOP_WORDS, fold
 from ..text.numbers import answer_values, stated_values
+from ..text.segment import (SEMICOLONS, STOPS, clauses, has_marker, keep_markers, marker_numbers, sentence_pieces,
+                             strip_markers)
 from ..types import Citation
 
-_MARKER = re.compile(r"\s*[\[【［]\s*(\d{1,3})\s*[\]】］]")
-# a sentence ends at CJK/ASCII end punctuation (not a decimal point), plus any markers that follow
-# a line break ends a sentence too (list items); "1." opening a list item does not
-_SENTENCE = re.compile(r".*?(?:[。！？!?；]|(?<!^\d)(?<!\n\d)\.(?!\d)(?=\s|$)|\n|$)"
-                       r"(?:[ \t]*[\[【［]\s*\d{1,3}\s*[\]】］])*", re.S)
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]+")
+_CJK = re.compile(f"[{CJK}]+")
 _WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
-
-STOP = {"the", "a", "an", "of", "in", "on", "at", "and", "to", "was", "is", "were", "by", "for", "with", "as",
-        "which", "what", "who", "that", "this", "it", "its", "from", "be", "are", "has", "had", "have"}
 
 
 @dataclass(frozen=True)
@@ -43,7 +37,7 @@ def units(text: str) -> set[str]:
     out: set[str] = set()
     for run in _CJK.findall(folded):
         out.update(run[i:i + 2] for i in range(max(1, len(run) - 1)))
-    out.update(w for w in _WORD.findall(folded) if w not in STOP)
+    out.update(w for w in _WORD.findall(folded) if w not in STOP_WORDS)
     return out
 
 
@@ -74,8 +68,7 @@ def numbers_ok(sentence: str, snippet: str, min_len: int = 2, window: int = 4) -
     return True
 
 
-_HAN = re.compile(r"[\u3400-\u9fff]")
-_CLAUSE_END = re.compile(r"[,，;；。!?！？、]")
+_HAN = re.compile(f"[{HAN}]")
 # measure words and number words say nothing about *what* is counted
 _COUNT_WORDS = set("名个個家项項人位次场場届屆所条條台件种種批元户戶多余餘座支只隻部间間亩畝万萬亿億千百十约約近共的了")
 
@@ -92,12 +85,14 @@ def _counts_the_same(sentence: str, snippet: str, digits: str, window: int = 4) 
         near.update(ch for ch in _HAN.findall(around) if ch not in _COUNT_WORDS)
     if not near:
         return True
-    clauses = [c for c in _CLAUSE_END.split(snippet) if number.search(c)]
-    return not clauses or any(near & set(c) for c in clauses)
+    counting = [c for c in clauses(snippet, lists=True) if number.search(c)]
+    return not counting or any(near & set(c) for c in counting)
 
 
 def split_sentences(text: str) -> list[str]:
-    return [s for s in _SENTENCE.findall(text) if s.strip()]
+    """An answer's sentences, each with the [n] markers after it and the white space before it (a list
+    item keeps its line break), so that they join back into the answer."""
+    return [s for s in sentence_pieces(text) if s.strip()]
 
 
 class CitationChecker:
@@ -117,7 +112,7 @@ class CitationChecker:
         # e5 puts any two texts of one language close (cosine ~0.8 for unrelated Chinese sentences), so
         # embedding similarity only vouches across languages; within one, the words must be there
         pairs = [(i, j) for i in range(len(sentences)) for j in range(len(snippets))
-                 if _family(sentences[i]) != _family(snippets[j].text)]
+                 if lang_family(sentences[i]) != lang_family(snippets[j].text)]
         if not pairs:
             return lex
         rows = sorted({i for i, _ in pairs})
@@ -137,12 +132,12 @@ class CitationChecker:
         tuning = self.tuning
         by_marker = {s.marker: s for s in snippets}
         sentences = split_sentences(text)
-        shown = [_MARKER.sub("", s) for s in sentences]  # keeps a list item's line break
+        shown = [strip_markers(s) for s in sentences]  # keeps a list item's line break
         bare = [s.rstrip() for s in shown]
         scores = self.support_matrix(bare, list(snippets))
         chosen: list[list[int]] = []
         for i, sent in enumerate(sentences):
-            cited = [int(m) for m in _MARKER.findall(sent)]
+            cited = marker_numbers(sent)
             # a marker the model wrote needs less than one the checker would add on its own, provided
             # every number of the sentence, single digits too, stands in that passage
             ok = [m for m in dict.fromkeys(cited)
@@ -155,12 +150,6 @@ class CitationChecker:
                     ok = [snippets[best].marker]
             chosen.append(ok)
         return _render(shown, chosen, by_marker)
-
-
-def _family(text: str) -> str:
-    """Language family for support checks: both Chinese scripts are one (they are compared folded)."""
-    lang = detect_lang(text)
-    return "zh" if lang.startswith("zh") else lang
 
 
 def _has_content(sentence: str) -> bool:
@@ -182,6 +171,10 @@ def _render(sentences: list[str], chosen: list[list[int]], by_marker: dict[int, 
     return "".join(out).strip(), citations
 
 
+_WIDE_ENDS = "".join(c for c in STOPS + SEMICOLONS if not c.isascii())  # 。！？；
+_ASCII_ENDS = "." + "".join(c for c in STOPS if c.isascii())  # .!?
+
+
 def _attach(sentence: str, tail: str) -> str:
     """Put markers before the closing punctuation of CJK sentences, after it for others."""
     if not tail or not sentence.strip():
@@ -189,9 +182,9 @@ def _attach(sentence: str, tail: str) -> str:
     body = sentence.rstrip()
     if body != sentence:  # a list item's line break stays after its markers
         return _attach(body, tail) + sentence[len(body):]
-    if sentence and sentence[-1] in "。！？；":
+    if sentence and sentence[-1] in _WIDE_ENDS:
         return sentence[:-1] + tail + sentence[-1]
-    if sentence and sentence[-1] in ".!?":
+    if sentence and sentence[-1] in _ASCII_ENDS:
         return f"{sentence[:-1]} {tail}{sentence[-1]}"
     return f"{sentence} {tail}" if sentence[-1:].isascii() else sentence + tail
 
@@ -201,7 +194,7 @@ def answers_kind(kind: str | None, text: str, citations: Sequence[Citation]) -> 
     passages it cites: a cited sentence that states no count cannot bear out a count."""
     if kind is None:
         return True
-    return states_kind(_MARKER.sub("", text), kind) and any(states_kind(c.snippet, kind) for c in citations)
+    return states_kind(strip_markers(text), kind) and any(states_kind(c.snippet, kind) for c in citations)
 
 
 _LABEL = re.compile(r"^\s*(?:translation|english|japanese|英文|英语|英語|英訳|日本語訳|日本語|日文|日语|翻译|翻訳|译文|訳)"
@@ -223,7 +216,7 @@ def renumber_markers(text: str, markers: Sequence[int]) -> str:
     all, they go after its last sentence. A label the model put in front ("日本語訳：") goes."""
     text = _LABEL.sub("", text)
     allowed = set(markers)
-    kept = _MARKER.sub(lambda m: m.group() if int(m.group(1)) in allowed else "", text)
-    if markers and not _MARKER.search(kept):
+    kept = keep_markers(text, allowed.__contains__)
+    if markers and not has_marker(kept):
         kept = _attach(kept.rstrip(), "".join(f"[{m}]" for m in markers))
     return kept.strip()

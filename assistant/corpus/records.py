@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 import re
 
-from ..text.language import has_kana
+from ..text.language import HAN, KATAKANA, has_kana
 from ..text.lexical import fold
+from ..text.segment import sentence_spans
 from ..types import Article, EventRecord, RecordField
 
-_SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
 _ORGANISER = re.compile(
     r"由([^，,。;；由]{2,40}?)(?:联合|聯合|共同)?(?:主办|承办|举办|主辦|承辦|舉辦|指导|指導)"
     r"|([^，,。;；、]{2,30}?)(?:主办|承办|主辦|承辦)"
@@ -24,8 +24,8 @@ _OFFICE = (r"(?:副)?(?:市长|市長|省长|省長|区长|區長|县长|縣長|
            r"秘书长|秘書長|负责人|負責人|最高経営責任者|首席代表|CEO)")
 _OFFICE_RE = re.compile(_OFFICE)
 # Japanese: 市長の趙豪志氏; a transliterated name anywhere: 尤卡·莫拉讷恩
-_PERSON_JA = re.compile(rf"({_OFFICE})の([\u4e00-\u9fff]{{2,4}})氏")
-_TRANSLITERATED = re.compile(r"[\u4e00-\u9fff]{2,8}[·・][\u4e00-\u9fff]{1,6}")
+_PERSON_JA = re.compile(rf"({_OFFICE})の([{HAN}]{{2,4}})氏")
+_TRANSLITERATED = re.compile(f"[{HAN}]{{2,8}}[·・][{HAN}]{{1,6}}")
 OFFICE_REACH = 12  # characters between an office and the name it introduces
 _SIGNED = re.compile(r"(?:签约|簽約|签署|簽署|签订|簽訂|調印|締結|契約)[^。；;]{0,30}?(\d+|[一二三四五六七八九十百千两兩]+)"
                      r"(?:个|個|项|項|件|份|家)"
@@ -50,7 +50,7 @@ _COUNTRIES = [
 ]
 _COUNTRY_FORMS = sorted(((form, forms[0]) for forms in _COUNTRIES for form in forms), key=lambda x: -len(x[0]))
 # a katakana name only as a whole word (タイ is in メインタイトル)
-_COUNTRY = re.compile("|".join(rf"(?<![ァ-ヶー]){re.escape(f)}(?![ァ-ヶー])" if re.fullmatch("[ァ-ヶー]+", f)
+_COUNTRY = re.compile("|".join(rf"(?<![{KATAKANA}]){re.escape(f)}(?![{KATAKANA}])" if re.fullmatch(f"[{KATAKANA}]+", f)
                                else re.escape(f) for f, _ in _COUNTRY_FORMS))
 _COUNTRY_NAME = dict(_COUNTRY_FORMS)
 MAX_VALUES = 6  # per field: a record is read by a small model, it must stay a line or two
@@ -59,8 +59,8 @@ MAX_VALUES = 6  # per field: a record is read by a small model, it must stay a l
 def build_record(article: Article) -> EventRecord:
     """The article's event record from its metadata and its text, every field with its sentence's offsets."""
     found: dict[str, list[RecordField]] = {"organisers": [], "countries": [], "people": [], "signed": []}
-    for m in _SENTENCE.finditer(article.text):
-        sentence, start, end = m.group(), m.start(), m.end()
+    for start, end in sentence_spans(article.text, semicolons=False):  # a semicolon joins the parts of one event
+        sentence = article.text[start:end]
         for o in _ORGANISER.finditer(sentence):
             value = next(g for g in o.groups() if g).split("由")[-1].strip("“”\"「」 ")
             _add(found["organisers"], RecordField("organisers", value, start, end))

@@ -10,6 +10,7 @@ from typing import Callable
 from ..corpus.chunking import META_VERSION, chunk_article, embedding_text
 from ..config import Settings
 from ..corpus.reader import article_hash, load_articles
+from ..text.dates import ymd
 from ..types import Article, Chunk
 
 log = logging.getLogger(__name__)
@@ -30,16 +31,10 @@ class IngestReport:
                 "seconds": round(self.seconds, 3), "warnings": list(self.warnings)}
 
 
-def _ymd(iso: str) -> int:
-    """'2019-05-20' → 20190520 so Chroma can filter a date range on a number."""
-    digits = iso.replace("-", "")[:8]
-    return int(digits) if len(digits) == 8 and digits.isdigit() else 0
-
-
 def chunk_metadata(chunk: Chunk) -> dict:
     meta = {k: v for k, v in chunk.metadata.items() if isinstance(v, (str, int, float, bool))}
     first_event = str(meta.get("event_dates", "")).split(",")[0]
-    meta["date_ymd"] = _ymd(first_event) or _ymd(str(meta.get("published", "")))
+    meta["date_ymd"] = ymd(first_event) or ymd(str(meta.get("published", "")))
     meta["source"] = chunk.source
     meta["title"] = chunk.title
     return meta

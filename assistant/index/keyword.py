@@ -15,10 +15,11 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import StoreError
+from ..text.language import HIRAGANA
 from ..text.lexical import DEFAULT_SCHEME, tokenize, tokenizer_signature
 
 FORMAT = "keyword-index/1"
-_HIRAGANA = re.compile(r"[\u3041-\u309f]")
+_HIRAGANA = re.compile(f"[{HIRAGANA}]")
 # Idf-weighted share of the query found in the best hit below which the keyword side is taken to
 # have nothing to say; calibrated on the public sets (docs/retrieval.md).
 COVERAGE_MIN = 0.20

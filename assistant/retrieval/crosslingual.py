@@ -12,15 +12,14 @@ from collections import defaultdict
 from importlib import resources
 from typing import Callable
 
+from ..text.language import CJK
+from ..text.lexical import STOP_WORDS
+
 _ENTRY = re.compile(r"^(\S+) (\S+) \[([^\]]+)\] /(.*)/$")
 _PAREN = re.compile(r"\([^)]*\)")
 _LATIN = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*")
-_CJK = re.compile(r"[\u3400-\u9fff]")
+_CJK = re.compile(f"[{CJK}]")
 _SKIP_GLOSS = ("surname ", "variant of", "used in", "see ", "abbr. for", "old variant", "(bound form)")
-STOP = set("""a an the of in on at to for from by with and or but is are was were be been being do does did
-what which who whom whose when where why how many much that this these those it its as into about after before
-than then there their they them he she his her we our you your i me my not no yes any all each every some
-described most more also has have had will would can could should may might shall""".split())
 MAX_PER_WORD = 4
 
 
@@ -41,7 +40,7 @@ def _dictionary() -> tuple[dict[str, list[tuple[float, str]]], dict[str, set[str
             low = gloss.lower()
             if not low or any(low.startswith(s) for s in _SKIP_GLOSS):
                 continue
-            terms = [t for t in re.findall(r"[a-z]+", _PAREN.sub(" ", low)) if t not in STOP]
+            terms = [t for t in re.findall(r"[a-z]+", _PAREN.sub(" ", low)) if t not in STOP_WORDS]
             if 0 < len(terms) <= 3:
                 for t in terms:
                     w = 1.0 / len(terms)
@@ -165,7 +164,7 @@ class QueryTranslator:
         """Capitalised romanised names of the query with the corpus's form of each (first candidate)."""
         out = []
         for token in dict.fromkeys(_LATIN.findall(query)):
-            if token[0].isupper() and token.lower() not in STOP and not self.in_corpus(token.lower()):
+            if token[0].isupper() and token.lower() not in STOP_WORDS and not self.in_corpus(token.lower()):
                 found = self.transliterate(token)
                 if found:
                     out.append((token, found[0]))
@@ -178,7 +177,7 @@ class QueryTranslator:
         out: list[str] = []
         for token in _LATIN.findall(query):
             low = token.lower()
-            if low in STOP or len(low) < 2:
+            if low in STOP_WORDS or len(low) < 2:
                 continue
             if self.in_corpus(low):  # a Latin name the articles also use (Sensitec, Figaro)
                 out.append(low)

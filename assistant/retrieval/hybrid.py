@@ -13,6 +13,8 @@ from ..config import Settings
 from ..errors import StoreError
 from ..index.keyword import KeywordIndex
 from ..corpus.records import record_from_json
+from ..text.dates import ymd
+from ..text.language import HAN
 from ..types import EventRecord, Passage
 from .rerank import IdentityReranker, Reranker
 
@@ -31,9 +33,9 @@ class Filters:
         if self.lang:
             clauses.append({"lang": self.lang})
         if self.date_from:
-            clauses.append({"date_ymd": {"$gte": _ymd(self.date_from)}})
+            clauses.append({"date_ymd": {"$gte": ymd(self.date_from)}})
         if self.date_to:
-            clauses.append({"date_ymd": {"$lte": _ymd(self.date_to)}})
+            clauses.append({"date_ymd": {"$lte": ymd(self.date_to)}})
         if not clauses:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
@@ -42,13 +44,8 @@ class Filters:
         d = int(meta.get("date_ymd", 0) or 0)
         return ((not self.source or meta.get("source") == self.source)
                 and (not self.lang or meta.get("lang") == self.lang)
-                and (not self.date_from or d >= _ymd(self.date_from))
-                and (not self.date_to or d <= _ymd(self.date_to)))
-
-
-def _ymd(iso: str) -> int:
-    digits = "".join(ch for ch in str(iso) if ch.isdigit())
-    return int((digits + "0101")[:8]) if len(digits) >= 4 else 0
+                and (not self.date_from or d >= ymd(self.date_from))
+                and (not self.date_to or d <= ymd(self.date_to)))
 
 
 def _normalised(pairs, floor_zero: bool = False) -> dict[str, float]:
@@ -64,8 +61,8 @@ def _normalised(pairs, floor_zero: bool = False) -> dict[str, float]:
 # what a question asks about stands next to its question word: 主题 in "的主题是什么", 博士后工作站 in
 # "多少家博士后工作站", 单位 in "哪个单位主办"; Japanese "何人" / "誰" likewise
 _FOCUS = re.compile(
-    r"([\u4e00-\u9fff]{1,4})(?:是什么|是什麼|是哪|是谁|是誰|是多少|是何|は何|は誰|はどこ|はいつ)"
-    r"|(?:多少|几|幾|哪个|哪個|哪家|哪所|哪些|哪位|哪项|哪項|哪天|哪年|什么|什麼|何)([\u4e00-\u9fff]{1,6})")
+    rf"([{HAN}]{{1,4}})(?:是什么|是什麼|是哪|是谁|是誰|是多少|是何|は何|は誰|はどこ|はいつ)"
+    rf"|(?:多少|几|幾|哪个|哪個|哪家|哪所|哪些|哪位|哪项|哪項|哪天|哪年|什么|什麼|何)([{HAN}]{{1,6}})")
 
 
 def focus_terms(question: str) -> list[str]:

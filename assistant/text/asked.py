@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from .dates import YEAR
+from .language import HAN, KATAKANA
 from .numbers import answer_values, stated_values
 
 NUMBER, DATE, PERSON = "number", "date", "person"
@@ -36,21 +38,21 @@ def asked_kind(question: str) -> str | None:
 
 
 _DATE_TEXT = re.compile(
-    r"\d{1,4}\s*[年月日号號]|[一二三四五六七八九十〇零两兩]{1,3}[月日号號]|(?<!\d)(?:19|20)\d\d(?!\d)"
+    rf"\d{{1,4}}\s*[年月日号號]|[一二三四五六七八九十〇零两兩]{{1,3}}[月日号號]|{YEAR.pattern}"
     r"|\d{4}[-/.]\d{1,2}|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d", re.I)
 _NUMBER_WORD = re.compile(
     r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|twenty|thirty|forty|fifty|"
     r"sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|billions?)\b|[一二三四五六七八九十]つ", re.I)
 # people are named (任爱丽, 海基·佩尔科, Peter Radde, 宋軍継氏) or, in news, given by their office
 _AGENT = re.compile(
-    r"[\u4e00-\u9fff\u30a0-\u30ff]{1,6}[·・･][\u4e00-\u9fff\u30a0-\u30ff]{1,8}|\b[A-Z][a-z]+ [A-Z][a-z]+\b"
-    r"|[\u4e00-\u9fff]{2,4}(?:氏|さん|先生|女士|教授|博士|院士)"
+    rf"[{HAN}{KATAKANA}]{{1,6}}[·・･][{HAN}{KATAKANA}]{{1,8}}|\b[A-Z][a-z]+ [A-Z][a-z]+\b"
+    rf"|[{HAN}]{{2,4}}(?:氏|さん|先生|女士|教授|博士|院士)"
     r"|(?:市长|市長|省长|省長|主任|书记|書記|董事长|董事長|所长|所長|会长|會長|会長|部长|部長|厅长|廳長|庁長|厅長"
     r"|局长|局長|区长|區長|主席|院长|院長|校长|校長|总裁|總裁|总经理|總經理|总监|總監|大使|领事|領事|秘书长|秘書長"
     r"|负责人|負責人|責任者|代表|记者|記者|理事长|理事長|社長|CEO|ceo|president|mayor|director|minister|governor"
     r"|chairman|secretary|ambassador|consul|reporter|professor)"
     # "who" / "whose guidance" is as often answered by an organisation: 科技部, the provincial government
-    r"|[\u4e00-\u9fff](?:政府|部|厅|廳|庁|局|委员会|委員會|委員会|公司|集团|集團|グループ|大学|大學|学院|學院|研究所|研究院"
+    rf"|[{HAN}](?:政府|部|厅|廳|庁|局|委员会|委員會|委員会|公司|集团|集團|グループ|大学|大學|学院|學院|研究所|研究院"
     r"|中心|协会|協會|協会|商会|商會|银行|銀行|学会|學會|学会)|\b(?i:ministry|government|university|company|institute"
     r"|association|council|committee|chamber|academy|bureau|department|group)\b")
 

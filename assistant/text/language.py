@@ -1,21 +1,41 @@
-"""Which language and script a text is in, and conversion between Chinese scripts (OpenCC)."""
+"""Which script and language a text is in, and conversion between Chinese scripts (OpenCC).
+
+The one home of the CJK character classes: every module that asks "is this Han?" or "is this kana?"
+builds its pattern from the class strings here.
+"""
 from __future__ import annotations
 
 import functools
 import re
 import threading
+from collections import Counter
 
-_KANA = re.compile(r"[\u3040-\u309f\u30a0-\u30ff]")
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+# CJK Unified Ideographs Extension A, CJK Unified Ideographs, CJK Compatibility Ideographs
+HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# the letters of each syllabary with their iteration marks (ゝゞゟ, ヽヾヿ) and the prolonged sound mark ー;
+# not the middle dot ・ (Chinese uses it between the parts of a transliterated name) nor ゛゜
+HIRAGANA = "\u3041-\u3096\u309d-\u309f"
+KATAKANA = "\u30a1-\u30fa\u30fc-\u30ff"
+KANA = HIRAGANA + KATAKANA
+# the characters Chinese and Japanese words are written in: Han, kana, 々 (iteration) and 〇 (zero)
+CJK = HAN + "\u3005\u3007" + KANA
+
+_HAN_RE = re.compile(f"[{HAN}]")
+_HAN_RUN = re.compile(f"[{HAN}]+")
+_KANA_RE = re.compile(f"[{KANA}]")
 _LATIN = re.compile(r"[A-Za-z]")
 _LOCK = threading.Lock()
 
-LANG_NAMES = {
-    "en": "English",
-    "zh-Hans": "Simplified Chinese (简体中文)",
-    "zh-Hant": "Traditional Chinese (繁體中文)",
-    "ja": "Japanese (日本語)",
+# code: (English name, the language's own name)
+LANGUAGES = {
+    "en": ("English", "English"),
+    "zh-Hans": ("Simplified Chinese", "简体中文"),
+    "zh-Hant": ("Traditional Chinese", "繁體中文"),
+    "ja": ("Japanese", "日本語"),
 }
+# what a prompt calls the language ("Simplified Chinese (简体中文)"), and what the UI shows ("简体中文")
+LANG_NAMES = {code: en if en == own else f"{en} ({own})" for code, (en, own) in LANGUAGES.items()}
+LANG_LABELS = {code: own for code, (_, own) in LANGUAGES.items()}
 
 
 @functools.lru_cache(maxsize=None)
@@ -40,30 +60,63 @@ def to_traditional(text: str) -> str:
 
 
 def has_kana(text: str) -> bool:
-    return bool(_KANA.search(text))
+    """Kana anywhere: Chinese text never uses it."""
+    return _KANA_RE.search(text) is not None
+
+
+def has_han(text: str) -> bool:
+    return _HAN_RE.search(text) is not None
 
 
 def han_count(text: str) -> int:
     """How many Han characters (CJK ideographs, compatibility ones included) the text holds."""
-    return len(_HAN.findall(text))
+    return len(_HAN_RE.findall(text))
 
 
 def detect_lang(text: str, default: str = "en") -> str:
-    """en, ja, zh-Hans or zh-Hant, by script: kana means Japanese; Han characters decide the Chinese script."""
-    kana = len(_KANA.findall(text))
-    han = _HAN.findall(text)
-    if kana and kana * 10 >= len(han):  # a few kana amid much Chinese are quotes, not Japanese
+    """en, ja, zh-Hans or zh-Hant of a short text (a question, an answer's sentence, a snippet): kana means
+    Japanese; any Han character makes it Chinese, its characters deciding the script; Latin letters
+    alone English; default when it has none of these."""
+    return _language(text, default, latin_per_han=None)
+
+
+def article_lang(text: str) -> str:
+    """ja, zh-Hans, zh-Hant or en of a whole article, "" when it has no letters: as detect_lang, except
+    that Latin letters outnumbering the Han characters three to one make it English (an English article
+    quoting Chinese names is not Chinese)."""
+    return _language(text, "", latin_per_han=3)
+
+
+def lang_family(text: str) -> str:
+    """The language with both Chinese scripts as one, "zh" (texts compared script-folded)."""
+    lang = detect_lang(text)
+    return "zh" if lang.startswith("zh") else lang
+
+
+def _language(text: str, default: str, latin_per_han: int | None) -> str:
+    # counted per distinct character: a 5 MB article is not looked at a character at a time in Python
+    counts = Counter(text)
+    kana = sum(n for c, n in counts.items() if _KANA_RE.match(c))
+    han = sum(n for c, n in counts.items() if _HAN_RE.match(c))
+    latin = sum(n for c, n in counts.items() if c.isascii() and c.isalpha())
+    if kana and kana * 10 >= han:  # a few kana amid much Chinese are quotes, not Japanese
         return "ja"
-    if not han:
-        return "en" if _LATIN.search(text) else default
-    chars = "".join(han)
-    simp, trad = to_simplified(chars), to_traditional(chars)
-    n_trad_only = sum(a != b for a, b in zip(chars, simp))  # characters that change to Simplified
-    n_simp_only = sum(a != b for a, b in zip(chars, trad))
+    if not han or (latin_per_han is not None and latin > latin_per_han * han):
+        return "en" if latin else default
+    return _chinese_script(text, "ja" if kana else "zh-Hans")
+
+
+def _chinese_script(text: str, neither: str) -> str:
+    """zh-Hant when more of the text's Han characters change in Traditional → Simplified than the other
+    way round; zh-Hans when fewer; `neither` when no character changes either way. The Han characters are
+    converted in a row, so that OpenCC's phrases decide (著 stays 著 in 著名)."""
+    chars = "".join(_HAN_RUN.findall(text))
+    n_trad_only = sum(map(str.__ne__, chars, to_simplified(chars)))  # characters that change to Simplified
+    n_simp_only = sum(map(str.__ne__, chars, to_traditional(chars)))
     if n_trad_only > n_simp_only:
         return "zh-Hant"
-    if n_simp_only == 0 and n_trad_only == 0 and kana:
-        return "ja"
+    if n_simp_only == 0 and n_trad_only == 0:
+        return neither
     return "zh-Hans"
 
 
@@ -77,7 +130,7 @@ def question_lang(question: str) -> str:
     """The language to answer a question in: detect_lang, except that an English question quoting a
     Chinese name ("Who chaired the 2019中芬合作平台高层会谈?", "Where is 無錫?") is English, not Chinese."""
     lang = detect_lang(question)
-    if lang.startswith("zh") and len(_EN_FRAME.findall(_HAN.sub(" ", question))) >= 2:
+    if lang.startswith("zh") and len(_EN_FRAME.findall(_HAN_RE.sub(" ", question))) >= 2:
         return "en"
     return lang
 

@@ -8,6 +8,8 @@ import unicodedata
 
 import opencc
 
+from .language import CJK, has_kana
+
 DEFAULT_SCHEME = "bigram_words"  # chosen by `assistant bench tokenizers`, see docs/retrieval.md
 SCHEMES = ("bigram", "unibigram", "jieba", "sudachi", "ja_sudachi", "bigram_jieba", "bigram_sudachi", "bigram_words")
 TOKENS_VERSION = "1"  # bump when fold() or a tokeniser changes: indexes built before are stale
@@ -16,14 +18,17 @@ TOKENS_VERSION = "1"  # bump when fold() or a tokeniser changes: indexes built b
 # sends to an old form (挙→擧); Japanese-only kokuji (働, 込, 畑) have no Chinese twin and stay.
 _JP_EXTRA = dict(zip("挙闘鉱郷渋値戸隣舎窓舗汚繋隷聡讃嚢漑喩駄倣搾", "举斗矿乡涩值户邻舍窗铺污系隶聪赞囊溉喻驮仿榨"))
 
-_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005\u3007"
-_KANA = "\u3041-\u3096\u309d-\u309f\u30a1-\u30fa\u30fc-\u30ff"
 _WORD = "0-9a-z\u00b5\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff\uac00-\ud7a3"
 # One token per match: a run of Han/kana (split further by the scheme) or a Latin/digit word;
 # a decimal point inside digits stays so that 3.5 and 4460 are matched whole.
-_TOKEN_RE = re.compile(f"(?P<cjk>[{_HAN}{_KANA}]+)|(?P<word>[{_WORD}]+(?:\\.[0-9]+)*)")
-_KANA_RE = re.compile(f"[{_KANA}]")
+_TOKEN_RE = re.compile(f"(?P<cjk>[{CJK}]+)|(?P<word>[{_WORD}]+(?:\\.[0-9]+)*)")
 _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+# English function words: they say nothing about what a text is about, in a query word's translation
+# or in an answer's support
+STOP_WORDS = frozenset("""a an the of in on at to for from by with and or but is are was were be been being do does
+did what which who whom whose when where why how many much that this these those it its as into about after before
+than then there their they them he she his her we our you your i me my not no yes any all each every some
+described most more also has have had will would can could should may might shall""".split())
 
 _lock = threading.Lock()
 _state: dict = {}
@@ -79,11 +84,6 @@ def fold(text: str) -> str:
     if jp_re.search(text):  # a C-speed scan spares Chinese text the slower per-char translate
         text = text.translate(jp)
     return t2s.convert(text)
-
-
-def is_japanese(text: str) -> bool:
-    """Kana anywhere means Japanese: Chinese text never uses it."""
-    return _KANA_RE.search(text) is not None
 
 
 def tokenize(text: str, scheme: str = DEFAULT_SCHEME, folding: bool = True) -> list[str]:
@@ -152,7 +152,7 @@ def _sudachi(text, fold_fn):
 
 
 def _ja_sudachi(text, fold_fn):
-    return _sudachi(text, fold_fn) if is_japanese(text) else _bigram(text, fold_fn)
+    return _sudachi(text, fold_fn) if has_kana(text) else _bigram(text, fold_fn)
 
 
 def _bigram_jieba(text, fold_fn):
@@ -160,13 +160,13 @@ def _bigram_jieba(text, fold_fn):
 
 
 def _bigram_sudachi(text, fold_fn):
-    extra = _sudachi(text, fold_fn) if is_japanese(text) else []
+    extra = _sudachi(text, fold_fn) if has_kana(text) else []
     return _bigram(text, fold_fn) + extra
 
 
 def _bigram_words(text, fold_fn):
     """Bigrams bridge scripts and languages; dictionary words (Sudachi for ja, else jieba) add precision."""
-    if is_japanese(text):
+    if has_kana(text):
         return _bigram(text, fold_fn) + _sudachi(text, fold_fn)
     folded = fold_fn(text)
     return _grams(folded, unigrams=False) + _jieba_words(folded)
@@ -234,7 +234,7 @@ def proper_nouns(text: str) -> list[str]:
     """The proper nouns of a Chinese or Japanese text, in folded (Simplified, lower-case) form: jieba's
     proper-noun tags for Chinese, Sudachi's 固有名詞 for Japanese (consecutive ones joined)."""
     folded = fold(text)
-    if not is_japanese(text):
+    if not has_kana(text):
         import jieba.posseg as pseg
 
         _jieba_module()

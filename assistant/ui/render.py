@@ -6,9 +6,9 @@ import re
 from typing import Iterable
 
 from ..errors import AssistantError
+from ..text.language import LANG_LABELS
+from ..text.segment import MARKER
 from ..types import Answer, Citation, Passage
-
-_MARKER = re.compile(r"\[(\d{1,3})\]")
 
 EXAMPLES = [
     "Which university signed a strategic cooperation project with the Rui'an city government?",
@@ -16,8 +16,6 @@ EXAMPLES = [
     "無錫高新區代表團拜訪了哪家德國公司?",
     "山東省副省長として交流会で挨拶したのは誰ですか?",
 ]
-
-LANG_LABELS = {"en": "English", "zh-Hans": "简体中文", "zh-Hant": "繁體中文", "ja": "日本語"}
 
 
 def _flat(text: str) -> str:
@@ -81,7 +79,7 @@ def link_markers(text: str, turn: int, markers: set[int]) -> str:
         n = int(m.group(1))
         return f'<a class="cite" href="#src-{turn}-{n}">[{n}]</a>' if n in markers else m.group(0)
 
-    return _MARKER.sub(link, html.escape(text, quote=False))
+    return MARKER.sub(link, html.escape(text, quote=False))
 
 
 def render_answer(answer: Answer, turn: int, articles: dict[str, dict] | None = None) -> str:
