@@ -11,7 +11,7 @@ TORCH_WHEELS := $(wildcard /opt/wheels)
 FIND_LINKS := --find-links $(WHEELS) $(if $(TORCH_WHEELS),--find-links /opt/wheels)
 STAMP := $(VENV)/.installed
 
-.PHONY: install models ingest serve test test-fast bench-retrieval bench-answers bench-dev bench-gold browser clean-store
+.PHONY: install models ingest serve test test-fast bench-retrieval bench-answers bench-dev bench-gold bench-names browser clean-store
 
 install: $(STAMP)
 
@@ -70,6 +70,11 @@ bench-gold: install
 	    $(VENV)/bin/assistant bench gold --passages $(SHARED)/bench/$$d/passages.jsonl --questions $(SHARED)/bench/$$q \
 	      --limit 100 $$mode --json > $$out && $(PY) -c "import json,sys; r=json.load(open(sys.argv[1])); r.pop('answers'); print(r)" $$out; \
 	  done; done
+
+# the name premise of the refusal policy, without the LLM (seconds per set once embedded)
+bench-names: install
+	@for d in cmrc2018_dev jsquad_valid; do echo "== $$d"; $(VENV)/bin/assistant bench names \
+	  --passages $(SHARED)/bench/$$d/passages.jsonl --questions $(SHARED)/bench/$$d/questions.jsonl --limit 300; done
 
 clean-store:
 	rm -rf vectorstore/*/ vectorstore/*.sqlite3
