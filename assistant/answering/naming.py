@@ -15,7 +15,7 @@ from ..retrieval.crosslingual import romanise
 from ..text.language import HAN
 from ..text.lexical import fold, person_names
 
-_BRACKETED = re.compile(r"\([^()]*\)|（[^（）]*）")
+BRACKETED = re.compile(r"\([^()]*\)|（[^（）]*）")  # a name's original, or any aside
 _HAN_RUN = re.compile(f"[{HAN}](?:[{HAN}·・]*[{HAN}])?")
 _CAPITALISED = re.compile(r"\b[A-Z][a-z'’]+(?:[ -][A-Z][a-z'’]+){0,3}\b")
 MAX_RUN = 12  # a longer run of Chinese is a copied sentence, not a name: the retranslation handles it
@@ -24,7 +24,7 @@ MIN_SIMILARITY = 0.8  # letters in common between the model's spelling and the p
 
 def _outside_brackets(text: str) -> list[tuple[int, int]]:
     spans, last = [], 0
-    for m in _BRACKETED.finditer(text):
+    for m in BRACKETED.finditer(text):
         spans.append((last, m.start()))
         last = m.end()
     return spans + [(last, len(text))]

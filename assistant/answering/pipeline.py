@@ -10,7 +10,7 @@ from typing import Generator, Iterator, Sequence
 from .citations import CitationChecker, Snippet, answers_kind, renumber_markers, states_premise
 from ..config import Settings
 from ..errors import InputError
-from .naming import gloss_english_names
+from .naming import BRACKETED, gloss_english_names
 from .evidence import SentenceScorer, is_cross_article, select_snippets
 from ..text.asked import asked_kind
 from ..text.names import names_stated
@@ -47,7 +47,6 @@ def _history(history) -> list[tuple[str, str]]:
 
 
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
-_BRACKETED = re.compile(r"\([^()]*\)|（[^（）]*）")
 
 
 def wrong_language(answer: str, lang: str) -> bool:
@@ -57,7 +56,7 @@ def wrong_language(answer: str, lang: str) -> bool:
     "The 2019中芬合作平台高层会谈…在宁波市南苑饭店[1]。" has English words, yet nobody reading English can use
     it; "The Fraunhofer Institute (弗勞恩霍夫研究所) signed …" keeps the original name as asked."""
     if lang == "en":
-        plain = _BRACKETED.sub("", answer)
+        plain = BRACKETED.sub("", answer)
         latin = sum(len(w) for w in _LATIN_WORD.findall(plain))
         return latin == 0 or 3 * han_count(plain) > latin
     if lang == "ja":

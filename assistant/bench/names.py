@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..config import Settings
 from ..text.names import names_stated, question_names
-from .runs import _golds, index_articles, passages_as_articles, read_jsonl
+from .runs import answering_ids, index_articles, passages_as_articles, read_jsonl
 
 
 def bench_names(passages_path: Path, questions_path: Path, limit: int = 300, distractors: int = 200,
@@ -22,9 +22,7 @@ def bench_names(passages_path: Path, questions_path: Path, limit: int = 300, dis
     questions = read_jsonl(questions_path, limit)
     rows = read_jsonl(passages_path)
     by_id = {r["id"]: r for r in rows}
-    answers = {a for q in questions for a in _golds(q) if len(a) >= 2}
-    left_out = {q["passage_id"] for q in questions} | {
-        r["id"] for r in rows if any(a in f"{r.get('title', '')}\n{r['text']}" for a in answers)}
+    left_out = answering_ids(questions, rows)
     others = [r for r in rows if r["id"] not in left_out][:distractors]
     named = on_gold = top1 = topk = 0
     with tempfile.TemporaryDirectory(prefix="assistant-names-") as tmp:

@@ -149,6 +149,14 @@ def _golds(q: dict) -> list[str]:
     return list(q.get("answers", [])) + list(q.get("answers_zh", []))
 
 
+def answering_ids(questions: list[dict], rows: list[dict]) -> set[str]:
+    """The gold passages of the questions and every passage holding one of their gold answers (2+
+    characters): what an answerability run leaves out of the index."""
+    answers = {a for q in questions for a in _golds(q) if len(a) >= 2}
+    return {q["passage_id"] for q in questions} | {
+        r["id"] for r in rows if any(a in f"{r.get('title', '')}\n{r['text']}" for a in answers)}
+
+
 def bench_gold(passages_path: Path, questions_path: Path, limit: int = 100, distractors: int = 200,
                settings: Settings | None = None, show: bool = False, leave_out_gold: bool = False) -> dict:
     """Gold-answer-in-answer rate: the full answer pipeline over a public QA set.
@@ -165,10 +173,7 @@ def bench_gold(passages_path: Path, questions_path: Path, limit: int = 100, dist
     base = settings or Settings()
     questions = read_jsonl(questions_path, limit)
     rows = read_jsonl(passages_path)
-    needed = {q["passage_id"] for q in questions}
-    if leave_out_gold:
-        answers = {a for q in questions for a in _golds(q) if len(a) >= 2}
-        needed |= {r["id"] for r in rows if any(a in f"{r.get('title', '')}\n{r['text']}" for a in answers)}
+    needed = answering_ids(questions, rows) if leave_out_gold else {q["passage_id"] for q in questions}
     others = [r for r in rows if r["id"] not in needed][:distractors]
     chosen = ([] if leave_out_gold else [r for r in rows if r["id"] in needed]) + others
     hits, refused, firsts, totals, per = 0, 0, [], [], []

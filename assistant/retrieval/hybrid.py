@@ -261,10 +261,11 @@ class Retriever:
         """An article's title and stored text: its chunks in order (overlaps repeat), for checks that
         need the whole article, such as whether it names what a question names."""
         self._ensure_fresh()
-        chunks = sorted((int(m.get("start", 0)), m.get("_text", "")) for m in self._meta.values()
-                        if m.get("source") == source)
-        title = next((str(m.get("title", "")) for m in self._meta.values() if m.get("source") == source), "")
-        return "\n".join([title] + [text for _, text in chunks]) if chunks else ""
+        mine = [m for m in self._meta.values() if m.get("source") == source]
+        if not mine:
+            return ""
+        chunks = sorted(mine, key=lambda m: int(m.get("start", 0)))
+        return "\n".join([str(mine[0].get("title", ""))] + [m.get("_text", "") for m in chunks])
 
     def catalogue(self) -> dict[str, str]:
         """One line per article from its event record: title | date(s) | place | outlet | facts."""
