@@ -109,3 +109,22 @@ def test_a_number_taken_from_a_clause_that_counts_something_else_is_no_support()
     assert numbers_ok("金華の大会には約300名の国内外の専門家が招かれました", "大会邀请了300余名国内外专家学者", min_len=1)
     # English answers are judged by the other checks, not by the characters beside the number
     assert numbers_ok("Rui'an has recruited 861 high-level talents", talents, min_len=1)
+
+
+def test_a_sentence_citing_two_passages_is_judged_against_both_together():
+    both = [Snippet(1, "a", "003.txt", "無錫出訪", "無錫高新區代表團出訪歐洲 | published 2023-06-13"),
+            Snippet(2, "b", "004.txt", "魯港交流会", "魯港科技創新合作交流會 | published 2024-04-28")]
+    text, cites = checker.check("無錫的報道在2023年6月13日發布,魯港的報道在2024年4月28日發布[1][2]。", both)
+    assert [c.source for c in cites] == ["003.txt", "004.txt"] and text.endswith("[1][2]。")
+    # together they still must state every number: a date neither gives is no support
+    text, cites = checker.check("無錫的報道在2023年6月13日發布,魯港的報道在2024年5月2日發布[1][2]。", both)
+    assert cites == ()
+
+
+def test_an_iso_date_in_an_event_record_supports_a_date_written_in_words():
+    from assistant.answering.citations import numbers_ok
+
+    record = "無錫高新區代表團出訪歐洲 | date 2023-06-02/2023-06-09 | published 2023-06-13 | source 無錫日報"
+    assert numbers_ok("該報道在2023年6月13日發布", record, min_len=1)
+    # a number written among Han characters is still compared with what they count
+    assert not numbers_ok("簽約了13個項目", "拜訪了13家企業。簽約7個項目。", min_len=1)

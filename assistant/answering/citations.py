@@ -52,20 +52,23 @@ def lexical_support(sentence: str, snippet: str) -> float:
 def numbers_ok(sentence: str, snippet: str, min_len: int = 2, window: int = 4) -> bool:
     """A number the sentence states must stand in the snippet (script-folded, separators removed), as
     written or as a value the snippet states another way (1,000 for 千名, 44.6 million for 4460万)."""
-    snip = fold(snippet).replace(",", "")
+    return numbers_in_any(sentence, [snippet], min_len, window)
+
+
+def numbers_in_any(sentence: str, snippets: Sequence[str], min_len: int = 2, window: int = 4) -> bool:
+    """numbers_ok, where each number may stand in any one of the snippets."""
+    snips = [fold(s).replace(",", "") for s in snippets]
     sent = fold(sentence).replace(",", "")
-    values = None
-    for digits, value in answer_values(sent):
-        if len(digits) < min_len:
-            continue
-        if digits in snip:
-            if not _counts_the_same(sent, snip, digits, window):
-                return False
-            continue
-        values = stated_values(snip) if values is None else values
-        if value not in values and float(digits) not in values:
-            return False
-    return True
+    values: list[set | None] = [None] * len(snips)
+
+    def stated(i: int, digits: str, value: float) -> bool:
+        if digits in snips[i]:
+            return _counts_the_same(sent, snips[i], digits, window)
+        values[i] = stated_values(snips[i]) if values[i] is None else values[i]
+        return value in values[i] or float(digits) in values[i]
+
+    return all(any(stated(i, digits, value) for i in range(len(snips)))
+               for digits, value in answer_values(sent) if len(digits) >= min_len)
 
 
 _HAN = re.compile(f"[{HAN}]")
@@ -84,6 +87,10 @@ def _counts_the_same(sentence: str, snippet: str, digits: str, window: int = 4) 
         around = sentence[max(0, m.start() - window):m.start()] + sentence[m.end():m.end() + window]
         near.update(ch for ch in _HAN.findall(around) if ch not in _COUNT_WORDS)
     if not near:
+        return True
+    # a number with no Han character beside it in the passage (an ISO date in an event record) says
+    # nothing there about what it counts, so nothing can be compared
+    if not any(_HAN.search(snippet[max(0, m.start() - window):m.end() + window]) for m in number.finditer(snippet)):
         return True
     counting = [c for c in clauses(snippet, lists=True) if number.search(c)]
     return not counting or any(near & set(c) for c in counting)
@@ -144,12 +151,23 @@ class CitationChecker:
                   if m in by_marker and scores[i][snippets.index(by_marker[m])]
                   >= (tuning.cited_min if numbers_ok(bare[i], by_marker[m].text, 1, tuning.number_window)
                       else tuning.lexical_min)]
+            valid = [m for m in dict.fromkeys(cited) if m in by_marker]
+            if len(valid) >= 2 and len(ok) < len(valid) and self._jointly_supported(
+                    bare[i], [by_marker[m].text for m in valid]):
+                # "A was on 13 June and B on 28 April [4][5]": each passage states half of the sentence
+                ok = [m for m in valid if m in ok or len(units(bare[i]) & units(by_marker[m].text)) >= 2]
             if not ok and snippets and _has_content(bare[i]):
                 best = max(range(len(snippets)), key=lambda j: scores[i][j])
                 if scores[i][best] >= tuning.lexical_min:
                     ok = [snippets[best].marker]
             chosen.append(ok)
         return _render(shown, chosen, by_marker)
+
+    def _jointly_supported(self, sentence: str, texts: list[str]) -> bool:
+        """A sentence citing several passages, judged against them together: its numbers must stand in
+        one of them and its words be shared with them as much as a single cited passage's would."""
+        return (numbers_in_any(sentence, texts, 1, self.tuning.number_window)
+                and lexical_support(sentence, "\n".join(texts)) >= self.tuning.cited_min)
 
 
 def _has_content(sentence: str) -> bool:
