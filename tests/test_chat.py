@@ -261,15 +261,34 @@ def test_a_question_across_many_articles_reads_only_the_best_ranked_articles():
     assert snippets[0].text.startswith(record.line() + " — ")  # the event record, then the best sentence
 
 
-def test_a_question_across_articles_reads_every_articles_record_in_one_prompt():
+def test_a_question_across_articles_is_asked_of_each_article_and_each_answer_checked_alone():
     retriever = fakes.FakeRetriever(
         [fakes.passage("瑞安建成了9家博士后工作站。", "001.txt", "瑞安大会", chunk_id="a"),
-         fakes.passage("无锡建成了5家博士后工作站。", "003.txt", "无锡出访", chunk_id="b")],
-        {"001.txt": "瑞安大会 | date 2021-11-14", "003.txt": "无锡出访 | date 2023-06-02"})
-    model = FakeListChatModel(responses=["瑞安建成了9家博士后工作站[1],无锡建成了5家[2]。", "UNUSED"])
-    result = Chat(Settings(), retriever, model).answer("各个活动分别建成了多少家博士后工作站?")
-    assert [c.source for c in result.citations] == ["001.txt", "003.txt"]
-    assert model.i == 1  # one answer call for the whole corpus
+         fakes.passage("无锡建成了5家博士后工作站。", "003.txt", "无锡出访", chunk_id="b"),
+         fakes.passage("金华举办了工博会。", "002.txt", "金华大会", chunk_id="c")],
+        {"001.txt": "瑞安大会 | date 2021-11-14", "003.txt": "无锡出访 | date 2023-06-02", "002.txt": "金华大会"})
+    # one call per article (sorted by source): 001, 002 (not stated there), 003 (a number it does not state)
+    model = FakeListChatModel(responses=["瑞安建成了9家博士后工作站[1]。", NOT_FOUND, "无锡建成了15家博士后工作站[1]。"])
+    chat = Chat(Settings(), retriever, model)
+    pieces = list(chat.stream("各个活动分别建成了多少家工作站?"))
+    result = pieces[-1]
+    assert model.i == 0  # every article asked once: three calls (FakeListChatModel wraps round to 0)
+    assert result.text == "- 瑞安建成了9家博士后工作站[1]。" and not result.refused
+    assert [c.source for c in result.citations] == ["001.txt"]
+    assert "".join(p for p in pieces[:-1] if isinstance(p, str)) == result.text  # streamed line by line
+
+
+def test_a_question_across_articles_reads_the_articles_it_names():
+    retriever = fakes.FakeRetriever(
+        [fakes.passage("瑞安大会在东新科创园举行。", "001.txt", "瑞安大会", chunk_id="a"),
+         fakes.passage("无锡代表团出访欧洲。", "003.txt", "无锡出访", chunk_id="b"),
+         fakes.passage("金华举办了工博会。", "002.txt", "金华大会", chunk_id="c")],
+        {"001.txt": "瑞安大会 | date 2021-11-14", "003.txt": "无锡出访 | date 2023-06-02", "002.txt": "金华大会"})
+    chat = Chat(Settings(), retriever, FakeListChatModel(responses=["UNUSED"]))
+    _, snippets = chat.across_evidence("瑞安大会和无锡出访分别是哪天?")
+    assert [s.source for s in snippets] == ["001.txt", "003.txt"]
+    _, snippets = chat.across_evidence("各个活动分别是哪天?")  # no name: every article
+    assert len(snippets) == 3
 
 
 def test_a_year_keeps_the_articles_dated_then_and_the_undated_ones():

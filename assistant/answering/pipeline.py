@@ -13,7 +13,8 @@ from ..errors import InputError
 from .naming import BRACKETED, gloss_english_names
 from .evidence import SentenceScorer, is_cross_article, select_snippets
 from ..text.asked import asked_kind
-from ..text.names import names_stated
+from ..text.lexical import fold
+from ..text.names import names_stated, question_names
 from ..retrieval.crosslingual import romanise
 from ..text.dates import YEAR as _YEAR
 from ..text.language import detect_lang, han_count, has_kana, lang_family, match_script, question_lang
@@ -21,7 +22,7 @@ from ..text.segment import clauses
 from ..llm.adapters import stream_text
 from .prompts import (NOT_FOUND, answer_messages, condense_messages, refusal, retranslate_messages,
                       translate_answer_messages, translate_messages)
-from ..types import Answer, Passage
+from ..types import Answer, Citation, Passage
 
 
 def clean_question(question, max_chars: int) -> str:
@@ -172,7 +173,8 @@ class Chat:
         """For a question across the articles: one numbered snippet per article, its event record (title,
         dates, place, outlet, organisers, countries, people, signings) and its best sentence for the
         question. A question naming years keeps the articles dated in one of them (and the undated ones);
-        a big store keeps the max_catalogue articles its best passages come from."""
+        a big store keeps the max_catalogue articles its best passages come from; names the question
+        gives keep the articles that hold them."""
         qvec = self.query_vector(question, search_form)
         query = search_form or question
         records = self.retriever.records()
@@ -185,6 +187,7 @@ class Chat:
             ranked = self.retriever.search(query, k=10 * most, vector=qvec)
             keep = list(dict.fromkeys(p.source for p in ranked if p.source in records))[:most]
             records = {src: records[src] for src in keep}
+        records = self._named(records, question_names(question) + question_names(search_form))
         passages, snippets = [], []
         for n, (src, record) in enumerate(records.items(), start=1):
             found = self.retriever.search(query, k=2, vector=qvec, source=src)
@@ -195,6 +198,14 @@ class Chat:
             snippets.append(Snippet(n, cid, src, record.title, text, start, end))
             passages += found
         return passages, snippets
+
+    def _named(self, records: dict, names: list[str]) -> dict:
+        """The articles a question across articles names ("the Wuxi visit and the Shandong meeting"): those
+        holding a name the question gives that not every article holds; all of them when none does."""
+        texts = {src: fold(self.retriever.article_text(src)) for src in records} if names else {}
+        telling = [n for n in dict.fromkeys(names) if not all(n in t for t in texts.values())]
+        named = {src: r for src, r in records.items() if any(n in texts[src] for n in telling)}
+        return named or records
 
     def _relevant(self, passages: Sequence[Passage]) -> bool:
         top = passages[0]
@@ -217,6 +228,12 @@ class Chat:
         turn.passages = tuple(passages)
         if not turn.snippets:
             yield from self._refuse(lang, turn.passages)
+            return
+        if across:
+            result = yield from self._answer_across(turn)
+            if result.refused and not turn.streamed:
+                yield result.text
+            yield result
             return
         pivot = self._pivot(lang, standalone, turn.snippets)
         first = self.settings.pivot == "first" and pivot
@@ -245,6 +262,53 @@ class Chat:
             raw = "".join(self._generate(retranslate_messages(raw.strip(), lang)))
             yield from self._emit(turn, raw)
         return self._finish(raw, turn, lang)
+
+    def _answer_across(self, turn: _Turn) -> Generator[str, None, Answer]:
+        """A question across the articles, asked of each article on its own (its event record and best
+        sentence), each answer checked against that article alone; the answers that hold make one line
+        each. Given every article in one prompt, the 1.5B model mixed their facts up or answered one
+        article only (docs/answers.md). English and Japanese questions are asked in their Chinese
+        search form and the joined answer is translated once, markers kept."""
+        lang = turn.lang
+        pivot = "zh-Hans" if lang in ("en", "ja") and lang_family(turn.standalone) == "zh" else ""
+        # the standalone form: the translation, or a follow-up rewritten (a Chinese question as asked)
+        question = turn.standalone if pivot or lang.startswith("zh") else turn.question
+        lines: list[str] = []
+        citations: list[Citation] = []
+        for snippet in turn.snippets:
+            one = replace(snippet, marker=1)
+            raw = "".join(self._generate(answer_messages(question, [one], pivot or lang)))
+            if NOT_FOUND in raw or not raw.strip():
+                continue
+            text, cited = self.checker.check(match_script(raw.strip(), pivot or lang), [one])
+            article = self.retriever.article_text(snippet.source)
+            if not cited or not answers_kind(turn.kind, text, cited) or not states_premise(question, [article]):
+                continue
+            n = len(citations) + 1
+            citations.append(replace(cited[0], marker=n))
+            line = "- " + text.replace("[1]", f"[{n}]")
+            lines.append(line)
+            if not pivot:
+                yield from self._emit_line(turn, line)
+        if not citations:
+            return Answer(text=refusal(lang), passages=turn.passages, refused=True, lang=lang)
+        text = "\n".join(lines)
+        if pivot:
+            translated = ""
+            for piece in self._generate(translate_answer_messages(text, lang)):
+                yield from (self._emit(turn, piece) if not translated else [piece])
+                translated += piece
+            translated = renumber_markers(translated.strip(), [c.marker for c in citations])
+            if translated and not wrong_language(translated, lang):
+                text = self._names(translated, citations, lang)
+            else:  # the translation failed: the checked lines are still true
+                yield from self._emit(turn, text)
+        return Answer(text=text, citations=tuple(citations), passages=turn.passages, lang=lang)
+
+    @staticmethod
+    def _emit_line(turn: _Turn, line: str) -> Iterator[str]:
+        yield ("\n" if turn.streamed else "") + line
+        turn.streamed = True
 
     @staticmethod
     def _emit(turn: _Turn, text: str) -> Iterator[str]:
