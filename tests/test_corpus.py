@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.corpus.cleaning import clean_text, clean_with_stats, count_pinyin
+from assistant.corpus.cleaning import clean_text, clean_with_stats
 from assistant.config import PROJECT_ROOT
 from assistant.corpus.reader import article_hash, cleaning_report, iter_article_paths, load_articles, read_article
 from assistant.errors import InputError
