@@ -261,12 +261,16 @@ def test_a_question_across_many_articles_reads_only_the_best_ranked_articles():
     assert snippets[0].text.startswith(record.line() + " — ")  # the event record, then the best sentence
 
 
-def test_a_question_across_articles_is_asked_of_each_article_and_each_answer_checked_alone():
-    retriever = fakes.FakeRetriever(
-        [fakes.passage("瑞安建成了9家博士后工作站。", "001.txt", "瑞安大会", chunk_id="a"),
-         fakes.passage("无锡建成了5家博士后工作站。", "003.txt", "无锡出访", chunk_id="b"),
+def ThreeEvents(ruian: str, wuxi: str):  # noqa: N802
+    """Rui'an (001), Wuxi (003) and Jinhua (002), with these texts for the first two."""
+    return fakes.FakeRetriever(
+        [fakes.passage(ruian, "001.txt", "瑞安大会", chunk_id="a"), fakes.passage(wuxi, "003.txt", "无锡出访", chunk_id="b"),
          fakes.passage("金华举办了工博会。", "002.txt", "金华大会", chunk_id="c")],
         {"001.txt": "瑞安大会 | date 2021-11-14", "003.txt": "无锡出访 | date 2023-06-02", "002.txt": "金华大会"})
+
+
+def test_a_question_across_articles_is_asked_of_each_article_and_each_answer_checked_alone():
+    retriever = ThreeEvents("瑞安建成了9家博士后工作站。", "无锡建成了5家博士后工作站。")
     # one call per article (sorted by source): 001, 002 (not stated there), 003 (a number it does not state)
     model = FakeListChatModel(responses=["瑞安建成了9家博士后工作站[1]。", NOT_FOUND, "无锡建成了15家博士后工作站[1]。"])
     chat = Chat(Settings(), retriever, model)
@@ -279,11 +283,7 @@ def test_a_question_across_articles_is_asked_of_each_article_and_each_answer_che
 
 
 def test_a_question_across_articles_reads_the_articles_it_names():
-    retriever = fakes.FakeRetriever(
-        [fakes.passage("瑞安大会在东新科创园举行。", "001.txt", "瑞安大会", chunk_id="a"),
-         fakes.passage("无锡代表团出访欧洲。", "003.txt", "无锡出访", chunk_id="b"),
-         fakes.passage("金华举办了工博会。", "002.txt", "金华大会", chunk_id="c")],
-        {"001.txt": "瑞安大会 | date 2021-11-14", "003.txt": "无锡出访 | date 2023-06-02", "002.txt": "金华大会"})
+    retriever = ThreeEvents("瑞安大会在东新科创园举行。", "无锡代表团出访欧洲。")
     chat = Chat(Settings(), retriever, FakeListChatModel(responses=["UNUSED"]))
     _, snippets = chat.across_evidence("瑞安大会和无锡出访分别是哪天?")
     assert [s.source for s in snippets] == ["001.txt", "003.txt"]

@@ -147,11 +147,10 @@ class CitationChecker:
             cited = marker_numbers(sent)
             # a marker the model wrote needs less than one the checker would add on its own, provided
             # every number of the sentence, single digits too, stands in that passage
-            ok = [m for m in dict.fromkeys(cited)
-                  if m in by_marker and scores[i][snippets.index(by_marker[m])]
+            valid = [m for m in dict.fromkeys(cited) if m in by_marker]
+            ok = [m for m in valid if scores[i][snippets.index(by_marker[m])]
                   >= (tuning.cited_min if numbers_ok(bare[i], by_marker[m].text, 1, tuning.number_window)
                       else tuning.lexical_min)]
-            valid = [m for m in dict.fromkeys(cited) if m in by_marker]
             if len(valid) >= 2 and len(ok) < len(valid) and self._jointly_supported(
                     bare[i], [by_marker[m].text for m in valid]):
                 # "A was on 13 June and B on 28 April [4][5]": each passage states half of the sentence

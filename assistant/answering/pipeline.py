@@ -229,15 +229,10 @@ class Chat:
         if not turn.snippets:
             yield from self._refuse(lang, turn.passages)
             return
-        if across:
-            result = yield from self._answer_across(turn)
-            if result.refused and not turn.streamed:
-                yield result.text
-            yield result
-            return
-        pivot = self._pivot(lang, standalone, turn.snippets)
+        pivot = "" if across else self._pivot(lang, standalone, turn.snippets)
         first = self.settings.pivot == "first" and pivot
-        result = yield from (self._answer_via(pivot, turn) if first else self._answer_direct(turn))
+        result = yield from (self._answer_across(turn) if across else
+                             self._answer_via(pivot, turn) if first else self._answer_direct(turn))
         if result.refused and pivot and self.settings.pivot == "fallback":
             # refused in the question's language: the Chinese answer, checked word against word, may hold
             result = yield from self._answer_via(pivot, turn)
@@ -281,15 +276,15 @@ class Chat:
             if NOT_FOUND in raw or not raw.strip():
                 continue
             text, cited = self.checker.check(match_script(raw.strip(), pivot or lang), [one])
-            article = self.retriever.article_text(snippet.source)
-            if not cited or not answers_kind(turn.kind, text, cited) or not states_premise(question, [article]):
+            if not cited or not answers_kind(turn.kind, text, cited) or \
+                    not states_premise(question, [self.retriever.article_text(snippet.source)]):
                 continue
             n = len(citations) + 1
             citations.append(replace(cited[0], marker=n))
             line = "- " + text.replace("[1]", f"[{n}]")
             lines.append(line)
             if not pivot:
-                yield from self._emit_line(turn, line)
+                yield from self._emit(turn, line, "\n")
         if not citations:
             return Answer(text=refusal(lang), passages=turn.passages, refused=True, lang=lang)
         text = "\n".join(lines)
@@ -306,14 +301,10 @@ class Chat:
         return Answer(text=text, citations=tuple(citations), passages=turn.passages, lang=lang)
 
     @staticmethod
-    def _emit_line(turn: _Turn, line: str) -> Iterator[str]:
-        yield ("\n" if turn.streamed else "") + line
-        turn.streamed = True
-
-    @staticmethod
-    def _emit(turn: _Turn, text: str) -> Iterator[str]:
-        """A new block of draft text: after earlier draft text, a blank line first."""
-        yield ("\n\n" if turn.streamed else "") + text
+    def _emit(turn: _Turn, text: str, after: str = "\n\n") -> Iterator[str]:
+        """A new block of draft text: after earlier draft text, a blank line first (a line break
+        between the lines of an answer across articles)."""
+        yield (after if turn.streamed else "") + text
         turn.streamed = True
 
     def _refuse(self, lang: str, passages) -> Iterator[str | Answer]:
