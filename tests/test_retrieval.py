@@ -26,6 +26,15 @@ def test_a_romanised_name_maps_to_the_articles_own_characters(seeded_assistant):
     assert names.get("Jinhua") == "金华" and names.get("Rui'an") in ("瑞安", "瑞安")
 
 
+def test_a_name_is_mapped_only_to_characters_the_corpus_holds(seeded_assistant):
+    """The tokeniser drops characters it has no class for: a candidate with one (吴縰 for Wuxi, 謆东 for
+    Shandong) must not pass as a corpus word because its other character is one."""
+    retriever = seeded_assistant.retriever
+    names = dict(retriever.glossary("Which company did the Wuxi delegation meet before the Shandong meeting?"))
+    assert names == {"Wuxi": "无锡", "Shandong": "山东"}
+    assert not retriever._in_corpus("吴縰") and retriever._in_corpus("无锡")
+
+
 def test_article_text_is_the_whole_article_in_order(seeded_assistant):
     retriever = seeded_assistant.retriever
     source = next(a["source"] for a in retriever.articles() if a["source"].startswith("000_"))

@@ -15,6 +15,7 @@ from ..index.keyword import KeywordIndex
 from ..corpus.records import record_from_json
 from ..text.dates import ymd
 from ..text.language import HAN
+from ..text.lexical import fold
 from ..types import EventRecord, Passage
 from .rerank import IdentityReranker, Reranker
 
@@ -205,9 +206,13 @@ class Retriever:
         return self._translator
 
     def _in_corpus(self, word: str) -> bool:
-        """Whether every keyword token of word occurs in the index (so a translation can match)."""
+        """Whether every keyword token of word occurs in the index (so a translation can match), and
+        the tokens cover every character of it: the tokeniser drops a character it has no class for
+        (縰), which made 'Wuxi' → 吴縰 look like a corpus word because 吴 is one."""
         tokens = self._index.tokens(word) if self._index is not None else []
-        return bool(tokens) and all(self._index.knows(t) for t in tokens)
+        covered = set("".join(tokens))
+        return bool(tokens) and all(self._index.knows(t) for t in tokens) and \
+            all(ch in covered for ch in fold(word) if ch.isalnum())
 
     def _rarity(self, word: str) -> float:
         """Summed idf of word's keyword tokens (an unknown token counts as rare)."""
