@@ -17,8 +17,10 @@ from assistant.types import EventRecord, Passage
 class FakeRetriever:
     """Returns its passages in the given order (filtered by source), with the given dense cosine."""
 
-    def __init__(self, passages: list[Passage], catalogue: dict[str, str] | None = None, embeddings=None):
+    def __init__(self, passages: list[Passage], catalogue: dict[str, str] | None = None, embeddings=None,
+                 names: dict[str, str] | None = None):
         self.passages = list(passages)
+        self.names = names or {}  # the glossary: romanised name → the corpus's characters
         self.embeddings = embeddings or DeterministicFakeEmbedding(size=16)
         self._catalogue = catalogue or {}
         self.queries: list[str] = []
@@ -32,7 +34,7 @@ class FakeRetriever:
         return keyword_overlap(self.index, query, texts)
 
     def glossary(self, question: str) -> list[tuple[str, str]]:
-        return []
+        return [(name, zh) for name, zh in self.names.items() if name in question]
 
     def catalogue(self) -> dict[str, str]:
         return {src: record.line() for src, record in self.records().items()}

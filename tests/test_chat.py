@@ -175,6 +175,27 @@ def test_support_that_does_not_state_what_was_asked_is_a_refusal(question, answe
     assert result.refused and not result.citations and result.text == REFUSALS["zh-Hans"]
 
 
+def test_an_english_question_naming_a_place_the_cited_article_does_not_hold_is_refused():
+    """The glossary maps the question's Wenzhou to 温州, a corpus name: an article without it answers
+    another question, whatever the English answer says."""
+    names = {"Wenzhou": "温州", "Rui'an": "瑞安"}
+    retriever = fakes.FakeRetriever([fakes.passage(TEXT)], names=names)
+    model = FakeListChatModel(responses=["温州建成了多少家博士后工作站?", "Wenzhou has built 9 postdoctoral workstations [1].",
+                                         "温州建成了9家博士后工作站[1]。", "UNUSED"])
+    result = Chat(Settings(), retriever, model).answer("How many postdoctoral workstations has Wenzhou built?")
+    assert result.refused and not result.citations and result.text == REFUSALS["en"]
+    model = FakeListChatModel(responses=["瑞安建成了多少家博士后工作站?", EN_ANSWER, "UNUSED"])
+    result = Chat(Settings(), retriever, model).answer("How many postdoctoral workstations has Rui'an built?")
+    assert not result.refused and result.citations
+
+
+def test_a_translation_that_drops_what_is_asked_is_neither_shown_nor_answered_in_chinese():
+    chat, model = make_chat(["瑞安建成了博士后工作站。", "Rui'an has a GDP of 300 billion yuan [1].", ZH_ANSWER, EN_ANSWER])
+    result = chat.answer("How many postdoctoral workstations has Rui'an built?")
+    assert chat.retriever.queries[0] == "瑞安建成了博士后工作站。"  # it still finds the passages
+    assert result.refused and model.i == 2  # the English answer, refused; no Chinese pass on a wrong question
+
+
 def test_a_name_written_the_same_in_another_script_or_folded_is_still_stated():
     chat, _ = make_chat(["瑞安建成了9家博士後工作站[1]。"])
     assert not chat.answer("瑞安建成了多少家博士後工作站?").refused  # Traditional question, Simplified passage
@@ -299,3 +320,12 @@ def test_a_year_keeps_the_articles_dated_then_and_the_undated_ones():
     chat = Chat(Settings(), retriever, FakeListChatModel(responses=["UNUSED"]))
     _, snippets = chat.across_evidence("Which events were held in 2023?")
     assert sorted(s.source for s in snippets) == ["002.txt", "003.txt"]
+
+
+def test_an_article_whose_record_dates_it_in_the_year_asked_answers_a_question_across_articles():
+    """The Wuxi text says only 6月2日; its record (published or held 2023-06-02) states the year."""
+    retriever = ThreeEvents("瑞安建成了9家博士后工作站。", "无锡建成了5家博士后工作站。")
+    # the undated Jinhua article (002) is kept too, and asked first
+    model = FakeListChatModel(responses=[NOT_FOUND, "无锡建成了5家博士后工作站[1]。", "UNUSED"])
+    result = Chat(Settings(), retriever, model).answer("2023年各个活动分别建成了多少家工作站?")
+    assert not result.refused and [c.source for c in result.citations] == ["003.txt"]

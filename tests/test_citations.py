@@ -90,6 +90,8 @@ def test_the_prompt_gives_chinese_numerals_their_digits_and_leaves_words_alone()
     assert gloss_numerals("引进千名海外工程师,三十家企业,两百多项成果") == \
         "引进千(1000)名海外工程师,三十(30)家企业,两百(200)多项成果"
     assert gloss_numerals("万众一心,百姓,总奖金4460万元,一名") == "万众一心,百姓,总奖金4460万元,一名"
+    # large values in words an English answer can copy and a reader take in: not 100000000
+    assert gloss_numerals("总投资超億元,十五亿元") == "总投资超億(100 million)元,十五亿(1.5 billion)元"
     snippet = Snippet(1, "c", "002.txt", "金华", "引进千名海外工程师。")
     assert "千(1000)名" in format_snippets([snippet])
     assert snippet.text == "引进千名海外工程师。"  # the citation keeps the article's own words

@@ -78,6 +78,8 @@ class _Turn:
     lang: str
     kind: str | None  # the kind of fact asked (text.asked), if any
     across: bool  # a question across the articles
+    names: list[str] = field(default_factory=list)  # names the question gives, in its own script (text.names)
+    mapped: list[str] = field(default_factory=list)  # the corpus's Chinese form of its Latin names (Wuxi → 无锡)
     passages: tuple[Passage, ...] = ()
     snippets: list[Snippet] = field(default_factory=list)
     streamed: bool = False  # draft text has been yielded
@@ -124,7 +126,8 @@ class Chat:
             for _ in self._generate(messages):
                 break
 
-    def search_form(self, question: str, lang: str, history: list[tuple[str, str]]) -> str:
+    def search_form(self, question: str, lang: str, history: list[tuple[str, str]],
+                    glossary: list[tuple[str, str]] | None = None) -> str:
         """The question as the articles would put it: one model call at most, none for a Chinese
         question without history.
 
@@ -136,7 +139,8 @@ class Chat:
             lang = detect_lang(question)  # the model does not always write the rewrite in Chinese
         if lang.startswith("zh") or not self.settings.translate_queries:
             return question
-        return self._rewrite(translate_messages(question, self.retriever.glossary(question)), question)
+        glossary = self.retriever.glossary(question) if glossary is None else glossary
+        return self._rewrite(translate_messages(question, glossary), question)
 
     def _rewrite(self, messages, fallback: str) -> str:
         rewritten = "".join(self._generate(messages)).strip()
@@ -187,7 +191,8 @@ class Chat:
             ranked = self.retriever.search(query, k=10 * most, vector=qvec)
             keep = list(dict.fromkeys(p.source for p in ranked if p.source in records))[:most]
             records = {src: records[src] for src in keep}
-        records = self._named(records, question_names(question) + question_names(search_form))
+        records = self._named(records, question_names(question) + question_names(search_form) +
+                              [fold(zh) for _, zh in self.retriever.glossary(question)])
         passages, snippets = [], []
         for n, (src, record) in enumerate(records.items(), start=1):
             found = self.retriever.search(query, k=2, vector=qvec, source=src)
@@ -219,11 +224,18 @@ class Chat:
         question = clean_question(question, self.settings.max_question_chars)
         lang = question_lang(question)
         history = _history(history)
-        standalone = self.search_form(question, lang, history)
+        glossary = [] if lang.startswith("zh") else self.retriever.glossary(question)
+        standalone = self.search_form(question, lang, history, glossary)
         across = is_cross_article(question) or is_cross_article(standalone)
-        turn = _Turn(question, standalone, lang, asked_kind(question) or asked_kind(standalone), across)
+        kind = asked_kind(question)
         # a follow-up's own words ("that list") mislead the search: its standalone form alone is searched
         asked, form = (standalone, "") if history else (question, standalone)
+        if not history and kind and asked_kind(standalone) != kind:
+            # the translation dropped what is asked ("on what date…?" came back as a statement, 何件 as
+            # 哪些): it still finds the passages, but is neither shown to the model nor answered in Chinese
+            standalone = question
+        turn = _Turn(question, standalone, lang, kind or asked_kind(standalone), across,
+                     names=question_names(question), mapped=[zh for _, zh in glossary])
         passages, turn.snippets = (self.across_evidence if across else self.evidence)(asked, form)
         turn.passages = tuple(passages)
         if not turn.snippets:
@@ -276,8 +288,10 @@ class Chat:
             if NOT_FOUND in raw or not raw.strip():
                 continue
             text, cited = self.checker.check(match_script(raw.strip(), pivot or lang), [one])
+            # the article's record (its dates, place, outlet) is what the article states, too: an article
+            # published 2023-06-13 about "6月2日-9日" is a 2023 event
             if not cited or not answers_kind(turn.kind, text, cited) or \
-                    not states_premise(question, [self.retriever.article_text(snippet.source)]):
+                    not states_premise(question, [self.retriever.article_text(snippet.source), one.text]):
                 continue
             n = len(citations) + 1
             citations.append(replace(cited[0], marker=n))
@@ -368,7 +382,8 @@ class Chat:
         # the names a question gives may stand anywhere in the cited article: its city in the title or
         # first paragraph, the speaker a sentence before the cited one
         if not turn.across and not names_stated(question, [self.retriever.article_text(src) for src in
-                                                           dict.fromkeys(c.source for c in citations)]):
+                                                           dict.fromkeys(c.source for c in citations)],
+                                                turn.names, turn.mapped):
             return refused
         return Answer(text=self._names(text, citations, lang), citations=citations, passages=passages, lang=lang)
 

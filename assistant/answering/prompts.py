@@ -35,13 +35,13 @@ EXAMPLES = [
     ("«合肥国际合作»\n[1] 4月12日,合肥市与德国汉诺威市签署友好城市协议。",
      "合肥與哪個德國城市簽署了友好城市協議?", "zh-Hant", "合肥與德國漢諾威市簽署了友好城市協議[1]。"),
     ("[1] 2021杭州人工智能大会 | date 2021-09-10 | place 杭州 — 大会发布了10项成果。\n"
-     "[2] 2022宁波港口论坛 | date 2022-05-18 | place 宁波 — 论坛签约项目8个。",
+     "[2] 2022洛阳港口论坛 | date 2022-05-18 | place 洛阳 — 论坛签约项目8个。",
      "Which events were held in 2022?", "en",
-     "The 2022 Ningbo Port Forum (2022宁波港口论坛) was held in Ningbo (宁波) on 2022-05-18 [2].",
+     "The 2022 Luoyang Port Forum (2022洛阳港口论坛) was held in Luoyang (洛阳) on 2022-05-18 [2].",
      "哪些活动是在2022年举行的?"),
-    ("«宁波智能制造展»\n[1] 展会共吸引参展企业320家,签约金额达15亿元。",
-     "How much was signed at the Ningbo expo?", "en",
-     "Contracts worth 1.5 billion yuan (15亿元) were signed at the expo [1].", "宁波展会签约金额是多少?"),
+    ("«洛阳智能制造展»\n[1] 展会共吸引参展企业320家,签约金额达15亿元。",
+     "How much was signed at the Luoyang expo?", "en",
+     "Contracts worth 1.5 billion yuan (15亿元) were signed at the expo [1].", "洛阳展会签约金额是多少?"),
 ]
 
 CONDENSE_SYSTEM = (

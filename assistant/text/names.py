@@ -5,7 +5,9 @@ footballer by a passage about another, however close their wording. The names ar
 nouns (part of speech) and titles in book-title or corner brackets. Names are checked only against
 passages in the question's own language: a Japanese question writes 欧州 or フィンランド where a Chinese
 article writes 欧洲 or 芬兰. A Latin name in a CJK question (Ulvila, China SAE) is the reader's spelling,
-which the article may give in its own script, so it is not required either.
+which the article may give in its own script, so it is not required either; but a Latin name the
+corpus glossary maps to the articles' own characters (Wuxi → 无锡) is: the glossary only maps names the
+corpus holds, and an English question about the Shandong meeting is not answered from the Wuxi article.
 """
 from __future__ import annotations
 
@@ -34,11 +36,19 @@ def question_names(question: str) -> list[str]:
     return out
 
 
-def names_stated(question: str, passages: list[str], names: list[str] | None = None) -> bool:
+def names_stated(question: str, passages: list[str], names: list[str] | None = None,
+                 mapped: list[str] = ()) -> bool:
     """Every name the question gives stands (folded) in those passages written in the question's
-    language (Japanese: with kana; Chinese: without); true when none is, as nothing can be checked."""
+    language (Japanese: with kana; Chinese: without); true when none is, as nothing can be checked.
+
+    mapped: the Chinese forms of the Latin names the question gives (Wuxi → 无锡), as the corpus glossary
+    found them (retrieval.crosslingual): only a name the corpus holds is mapped, so it must stand in the
+    Chinese passages cited, as a Chinese question's own names must."""
     names = question_names(question) if names is None else names
-    japanese = has_kana(question)
+    return _stated(names, passages, has_kana(question)) and _stated([fold(m) for m in mapped], passages, False)
+
+
+def _stated(names: list[str], passages: list[str], japanese: bool) -> bool:
     same = [p for p in passages if has_kana(p) == japanese]
     if not names or not same:
         return True

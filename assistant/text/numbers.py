@@ -80,11 +80,20 @@ _GLOSS = re.compile("(?<![0-9.])([零〇一二两兩三四五六七八九十百�
                     "(?=[名个個家项項人位次场場届屆天所条條台件种種批元户戶多余餘座支只隻部间間亩畝])")
 
 
+def _readable(value: float) -> str:
+    """Digits a reader takes in at a glance: 1000, 100 million (not 100000000), 1.5 billion."""
+    for scale, word in ((1e9, "billion"), (1e6, "million")):
+        if value >= scale:
+            return f"{value / scale:g} {word}"
+    return f"{value:.0f}"
+
+
 def gloss_numerals(text: str) -> str:
-    """Chinese numerals given their digits in brackets for the prompt: 千名 → 千(1000)名. A 1.5B model
-    otherwise reaches for a number written in digits nearby, and an English answer needs the digits."""
+    """Chinese numerals given their digits in brackets for the prompt: 千名 → 千(1000)名, 亿元 →
+    亿(100 million)元. A 1.5B model otherwise reaches for a number written in digits nearby, and an
+    English answer needs the digits (copied as they are: "100000000 yuan" is unreadable)."""
     def gloss(m: re.Match) -> str:
         value = chinese_numeral(m.group(1))
-        return f"{m.group(1)}({value:.0f})" if value and value >= 10 else m.group(1)
+        return f"{m.group(1)}({_readable(value)})" if value and value >= 10 else m.group(1)
 
     return _GLOSS.sub(gloss, text)
