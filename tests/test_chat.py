@@ -142,6 +142,17 @@ def test_an_english_answer_mostly_in_chinese_is_the_wrong_language(answer, wrong
     assert wrong_language(answer, "en") is wrong
 
 
+@pytest.mark.parametrize("answer, wrong", [
+    ("瑞安は博士研究員ステーションを9か所建設しました[1]。", False),
+    ("中国 SAE 为瑞安的汽车产业设计了「オーダーメイド」平台[1]。", True),  # its only kana is a quoted term
+    ("瑞安建成了9家博士后工作站[1]。", True),
+])
+def test_a_japanese_answer_needs_kana_of_its_own(answer, wrong):
+    from assistant.answering.pipeline import wrong_language
+
+    assert wrong_language(answer, "ja") is wrong
+
+
 @pytest.mark.parametrize("question, lang", [
     ("Who chaired the 2019中芬合作平台高层会谈?", "en"), ("Where is 無錫?", "en"),
     ("What is the theme of the 瑞安雲江科創大會?", "en"), ("瑞安雲江科創大會的主題是什麼?", "zh-Hant"),

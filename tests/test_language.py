@@ -94,3 +94,12 @@ def test_one_table_names_each_language_for_prompts_and_for_the_ui():
     assert LANG_NAMES == {"en": "English", "zh-Hans": "Simplified Chinese (简体中文)",
                           "zh-Hant": "Traditional Chinese (繁體中文)", "ja": "Japanese (日本語)"}
     assert LANG_LABELS == {"en": "English", "zh-Hans": "简体中文", "zh-Hant": "繁體中文", "ja": "日本語"}
+
+
+def test_a_japanese_answer_writes_copied_simplified_characters_in_their_japanese_form():
+    from assistant.text.language import match_script, to_japanese_kanji
+
+    assert match_script("华鲁グループの党员会书记の职务です", "ja") == "華魯グループの党員会書記の職務です"
+    # characters Japanese text can hold stay as written, whatever a Chinese converter would make of them
+    for japanese in ("袴田里見", "創立30周年", "干鱈", "筑摩書房", "雇用関係"):
+        assert to_japanese_kanji(japanese) == japanese

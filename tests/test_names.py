@@ -57,6 +57,8 @@ def test_romanise_reads_words_and_names():
      "It is the Satakunta (萨塔昆塔) Greater Region [1]."),
     # Chinese left in an English sentence gets its pinyin in front
     ("The president is 孙学光 [1].", "法中孵化器联盟协会会长孙学光。", "The president is Sun Xueguang (孙学光) [1]."),
+    # ... once, when the model already put the original after it
+    ("范宇斌 (范宇斌) wrote the report [1].", "(记者 范宇斌)", "Fan Yubin (范宇斌) wrote the report [1]."),
     # a name already given with its original, or English words, stay as they are
     ("The Fraunhofer Institute (弗勞恩霍夫研究所) signed it [1].", "與德國弗勞恩霍夫研究所簽署合作備忘錄",
      "The Fraunhofer Institute (弗勞恩霍夫研究所) signed it [1]."),

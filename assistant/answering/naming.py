@@ -18,6 +18,7 @@ from ..text.lexical import fold, person_names
 BRACKETED = re.compile(r"\([^()]*\)|（[^（）]*）")  # a name's original, or any aside
 _HAN_RUN = re.compile(f"[{HAN}](?:[{HAN}·・]*[{HAN}])?")
 _CAPITALISED = re.compile(r"\b[A-Z][a-z'’]+(?:[ -][A-Z][a-z'’]+){0,3}\b")
+_REPEATED = re.compile(r"(\([^()]+\))(?:\s*\1)+")
 MAX_RUN = 12  # a longer run of Chinese is a copied sentence, not a name: the retranslation handles it
 MIN_SIMILARITY = 0.8  # letters in common between the model's spelling and the pinyin (difflib ratio)
 
@@ -92,7 +93,8 @@ def gloss_english_names(text: str, snippets: Sequence[str]) -> str:
                 found.append((best[1], best[2]))
     for end, original in sorted(found, reverse=True):
         text = f"{text[:end]} ({original}){text[end:]}"
-    return text
+    # the model's own "范宇斌 (范宇斌)" became "Fan Yubin (范宇斌) (范宇斌)": one original is enough
+    return _REPEATED.sub(r"\1", text)
 
 
 def _pinyin_first(run: str, people: set[str]) -> str:

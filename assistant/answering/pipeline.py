@@ -50,18 +50,22 @@ def _history(history) -> list[tuple[str, str]]:
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
 
+_QUOTED = re.compile(r"「[^「」]*」|『[^『』]*』")
+
+
 def wrong_language(answer: str, lang: str) -> bool:
     """An English answer that is mostly Chinese outside its brackets (a Han character stands for about a
     word, so more than one per three Latin letters), or a Japanese one without kana.
 
     "The 2019中芬合作平台高层会谈…在宁波市南苑饭店[1]。" has English words, yet nobody reading English can use
-    it; "The Fraunhofer Institute (弗勞恩霍夫研究所) signed …" keeps the original name as asked."""
+    it; "The Fraunhofer Institute (弗勞恩霍夫研究所) signed …" keeps the original name as asked. Nor is
+    "中国 SAE 为瑞安设计了「オーダーメイド」平台" Japanese: its only kana is a quoted term."""
     if lang == "en":
         plain = BRACKETED.sub("", answer)
         latin = sum(len(w) for w in _LATIN_WORD.findall(plain))
         return latin == 0 or 3 * han_count(plain) > latin
-    if lang == "ja":
-        return not has_kana(answer)
+    if lang == "ja":  # kana only inside a quoted term (「オーダーメイド」) leaves a Chinese sentence
+        return not has_kana(_QUOTED.sub("", BRACKETED.sub("", answer)))
     return False
 
 

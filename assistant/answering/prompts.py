@@ -46,8 +46,9 @@ EXAMPLES = [
 
 CONDENSE_SYSTEM = (
     "Rewrite the user's last question as one standalone question in Simplified Chinese that can be "
-    "understood without the conversation: replace words like 'that', 'it', 'there' with what they "
-    "refer to. Keep names, numbers and dates. Output only the rewritten question."
+    "understood without the conversation: replace words that point back (that, it, he, there; 他, 她, "
+    "它, 这, 那, 该; 彼, その, この, 同) with the name or thing they refer to. Keep names, numbers and dates. "
+    "Output only the rewritten question."
 )
 
 TRANSLATE_SYSTEM = (

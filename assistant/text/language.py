@@ -59,6 +59,29 @@ def to_traditional(text: str) -> str:
     return convert(text, "s2t")
 
 
+def _in_japanese(ch: str) -> bool:
+    """Whether Japanese text can hold the character: it is in Japan's character set (JIS X 0208 and
+    Microsoft's extensions, as cp932 encodes them). 华, 书, 职 are not; 里, 干, 周 are, whatever they mean."""
+    try:
+        ch.encode("cp932")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+@functools.lru_cache(maxsize=4096)
+def _japanese_form(ch: str) -> str:
+    form = convert(convert(ch, "s2t"), "t2jp")
+    return form if len(form) == 1 and _in_japanese(form) else ch
+
+
+def to_japanese_kanji(text: str) -> str:
+    """A Japanese answer's Simplified Chinese characters (copied from a Chinese article) in their Japanese
+    form: 华鲁グループの党员 → 華魯グループの党員. Only characters Japanese text cannot hold are touched,
+    one by one: converting whole words (s2t, t2jp) rewrites real Japanese (袴田里見 → 袴田裏見, 周年 → 週年)."""
+    return "".join(_japanese_form(ch) if _HAN_RE.match(ch) and not _in_japanese(ch) else ch for ch in text)
+
+
 def has_kana(text: str) -> bool:
     """Kana anywhere: Chinese text never uses it."""
     return _KANA_RE.search(text) is not None
@@ -136,9 +159,12 @@ def question_lang(question: str) -> str:
 
 
 def match_script(text: str, lang: str) -> str:
-    """Make Chinese output use the question's script (a small model drifts between them)."""
+    """Make Chinese output use the question's script (a small model drifts between them), and Japanese
+    output Japanese kanji where it copied Simplified Chinese ones."""
     if lang == "zh-Hant":
         return to_traditional(text)
     if lang == "zh-Hans":
         return to_simplified(text)
+    if lang == "ja":
+        return to_japanese_kanji(text)
     return text
