@@ -42,3 +42,12 @@ def test_article_text_is_the_whole_article_in_order(seeded_assistant):
     assert "陈炳荣" in text and "246" in text  # the speaker and what he said, from whichever chunks
     assert text.index("陈炳荣在讲话中指出") < text.index("“246”")
     assert retriever.article_text("no-such-article.txt") == ""
+
+
+def test_a_romanised_name_is_spelt_with_chinese_characters_only():
+    """CC-CEDICT lists letters as characters (T in T恤, read 't'): Matlin was split ma-t-lin → 马T林."""
+    from assistant.retrieval.crosslingual import QueryTranslator
+
+    translator = QueryTranslator(lambda word: True)  # a corpus that holds every word
+    assert translator.transliterate("Matlin") == []  # t is no syllable
+    assert all(len(c) == 2 for c in translator.transliterate("Jinhua"))

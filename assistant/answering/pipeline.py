@@ -12,7 +12,7 @@ from ..config import Settings
 from ..errors import InputError
 from .naming import BRACKETED, gloss_english_names
 from .evidence import SentenceScorer, is_cross_article, select_snippets
-from ..text.asked import asked_kind
+from ..text.asked import DATE, NUMBER, asked_kind
 from ..text.lexical import fold
 from ..text.names import names_stated, question_names
 from ..retrieval.crosslingual import romanise
@@ -234,9 +234,10 @@ class Chat:
         kind = asked_kind(question)
         # a follow-up's own words ("that list") mislead the search: its standalone form alone is searched
         asked, form = (standalone, "") if history else (question, standalone)
-        if not history and kind and asked_kind(standalone) != kind:
+        if not history and kind in (NUMBER, DATE) and asked_kind(standalone) != kind:
             # the translation dropped what is asked ("on what date…?" came back as a statement, 何件 as
-            # 哪些): it still finds the passages, but is neither shown to the model nor answered in Chinese
+            # 哪些): it still finds the passages, but is neither shown to the model nor answered in Chinese.
+            # Not for "who": 谁 often becomes 哪支球队 / 哪个单位, which is what was asked (XQuAD en→zh)
             standalone = question
         turn = _Turn(question, standalone, lang, kind or asked_kind(standalone), across,
                      names=question_names(question), mapped=[zh for _, zh in glossary])

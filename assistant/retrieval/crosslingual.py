@@ -12,13 +12,15 @@ from collections import defaultdict
 from importlib import resources
 from typing import Callable
 
-from ..text.language import CJK
+from ..text.language import CJK, HAN
 from ..text.lexical import STOP_WORDS
 
 _ENTRY = re.compile(r"^(\S+) (\S+) \[([^\]]+)\] /(.*)/$")
 _PAREN = re.compile(r"\([^)]*\)")
 _LATIN = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*")
 _CJK = re.compile(f"[{CJK}]")
+_HAN = re.compile(f"[{HAN}]")
+_VOWEL = re.compile(r"[aeiouv]|u:")
 _SKIP_GLOSS = ("surname ", "variant of", "used in", "see ", "abbr. for", "old variant", "(bound form)")
 MAX_PER_WORD = 4
 
@@ -37,7 +39,9 @@ def _dictionary() -> tuple[dict[str, list[tuple[float, str]]], dict[str, set[str
     words: dict[str, dict[str, float]] = defaultdict(dict)
     syllables: dict[str, set[str]] = defaultdict(set)
     for simp, pinyin, glosses in _entries():
-        if len(simp) == 1:
+        # a Chinese character and a pinyin syllable only: CC-CEDICT also lists letters (T in T恤, read "T"),
+        # which made Matlin → 马T林
+        if len(simp) == 1 and _HAN.match(simp) and _VOWEL.search(pinyin.lower()):
             syllables[re.sub(r"[0-9]", "", pinyin.lower())].add(simp)
         for gloss in glosses.split("/"):
             low = gloss.lower()
