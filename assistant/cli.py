@@ -192,6 +192,19 @@ def bench_names(passages: Path = typer.Option(..., exists=True, dir_okay=False),
     _print_json(result) if json_out else typer.echo(" ".join(f"{k}={v}" for k, v in result.items()))
 
 
+@bench_app.command("counts")
+def bench_counts(passages: Path = typer.Option(..., exists=True, dir_okay=False),
+                 questions: Path = typer.Option(..., exists=True, dir_okay=False),
+                 limit: int = 0, json_out: bool = typer.Option(False, "--json")):
+    """The people-count rule on a public set, no LLM: how often the sentence holding the gold answer states
+    a count of people (false refusals to be), and how many of the passage's other numbered sentences it
+    refuses."""
+    from .bench.counts import bench_counts as run
+
+    result = run(passages, questions, limit=limit)
+    _print_json(result) if json_out else typer.echo(" ".join(f"{k}={v}" for k, v in result.items()))
+
+
 @bench_app.command("scale")
 def bench_scale(chunks: int = typer.Option(10000, "--chunks", min=1),
                 server: bool = typer.Option(False, "--server", help="Also a Chroma server started on 127.0.0.1."),

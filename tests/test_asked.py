@@ -2,7 +2,8 @@
 import pytest
 
 from assistant.answering.citations import states_premise
-from assistant.text.asked import DATE, NUMBER, PERSON, asked_kind, premise_values, states_kind
+from assistant.text.asked import (DATE, NUMBER, PERSON, asked_kind, asks_people_count, premise_values, states_kind,
+                                   states_people_count)
 
 
 @pytest.mark.parametrize("question, kind", [
@@ -51,3 +52,33 @@ def test_the_numbers_a_question_takes_as_given(question, values):
 ])
 def test_a_question_premise_must_stand_in_the_cited_passages(question, passage, states):
     assert states_premise(question, [passage]) is states
+
+
+@pytest.mark.parametrize("question, asks", [
+    ("洛阳论坛有多少名代表出席?", True), ("共有几位专家发言?", True), ("参加者は何人でしたか?", True),
+    ("该市有多少人口?", True), ("How many people came?", False),  # English is judged by its translation
+    ("巴西的大豆产量排第几名?", False), ("不需要任何人手调整的是什么?", False), ("花了多少人民币?", False),
+    ("签约了多少个项目?", False),
+])
+def test_a_question_asking_how_many_people(question, asks):
+    assert asks_people_count(question) is asks
+
+
+@pytest.mark.parametrize("text, states", [
+    ("论坛吸引了300余名代表参加。", True), ("1466年,或许 40,000 人死于瘟疫。", True), ("面积127平方公里,人口8.57万。", True),
+    ("阿尔及尔失去了 3到5万 的居民。", True), ("大会邀请了二十位专家。", True), ("国民の大部分はポルトガル人である。", True),
+    ("论坛签约了12个项目,总投资30亿元。", False), ("共有15家企业参展。", False), ("It drew 300 delegates.", True),
+])
+def test_a_text_stating_a_count_of_people(text, states):
+    assert states_people_count(text) is states
+
+
+def test_a_count_of_projects_does_not_answer_how_many_people_came():
+    from assistant.answering.citations import answers_kind
+    from assistant.types import Citation
+
+    projects = Citation(1, "a.txt", "A", "论坛签约了12个项目。", "c1")
+    people = Citation(1, "a.txt", "A", "论坛吸引了300余名代表参加。", "c2")
+    assert not answers_kind(NUMBER, "12[1]", [projects], people=True)
+    assert answers_kind(NUMBER, "12[1]", [projects], people=False)
+    assert answers_kind(NUMBER, "300[1]", [people], people=True)

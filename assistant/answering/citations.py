@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from ..config import Tuning
-from ..text.asked import premise_values, states_kind
+from ..text.asked import NUMBER, premise_values, states_kind, states_people_count
 from ..text.language import CJK, HAN, lang_family
 from ..text.lexical import STOP_WORDS, fold
 from ..text.numbers import answer_values, stated_values
@@ -206,11 +206,14 @@ def _attach(sentence: str, tail: str) -> str:
     return f"{sentence} {tail}" if sentence[-1:].isascii() else sentence + tail
 
 
-def answers_kind(kind: str | None, text: str, citations: Sequence[Citation]) -> bool:
+def answers_kind(kind: str | None, text: str, citations: Sequence[Citation], people: bool = False) -> bool:
     """An answer to "how many", "when" or "who" must state that kind of fact, and so must one of the
-    passages it cites: a cited sentence that states no count cannot bear out a count."""
+    passages it cites: a cited sentence that states no count cannot bear out a count, and one that counts
+    projects does not say how many people came (people: the question asks a count of people)."""
     if kind is None:
         return True
+    if people and kind == NUMBER and not any(states_people_count(c.snippet) for c in citations):
+        return False
     return states_kind(strip_markers(text), kind) and any(states_kind(c.snippet, kind) for c in citations)
 
 

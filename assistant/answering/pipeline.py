@@ -12,7 +12,7 @@ from ..config import Settings
 from ..errors import InputError
 from .naming import BRACKETED, gloss_english_names
 from .evidence import SentenceScorer, is_cross_article, select_snippets
-from ..text.asked import DATE, NUMBER, asked_kind
+from ..text.asked import DATE, NUMBER, asked_kind, asks_people_count
 from ..text.lexical import fold
 from ..text.names import names_stated, question_names
 from ..retrieval.crosslingual import romanise
@@ -84,6 +84,7 @@ class _Turn:
     across: bool  # a question across the articles
     names: list[str] = field(default_factory=list)  # names the question gives, in its own script (text.names)
     mapped: list[str] = field(default_factory=list)  # the corpus's Chinese form of its Latin names (Wuxi → 无锡)
+    people: bool = False  # a count of people is asked (几名, 何人; an English question by its translation)
     passages: tuple[Passage, ...] = ()
     snippets: list[Snippet] = field(default_factory=list)
     streamed: bool = False  # draft text has been yielded
@@ -240,7 +241,8 @@ class Chat:
             # Not for "who": 谁 often becomes 哪支球队 / 哪个单位, which is what was asked (XQuAD en→zh)
             standalone = question
         turn = _Turn(question, standalone, lang, kind or asked_kind(standalone), across,
-                     names=question_names(question), mapped=[zh for _, zh in glossary])
+                     names=question_names(question), mapped=[zh for _, zh in glossary],
+                     people=asks_people_count(question) or asks_people_count(standalone))
         passages, turn.snippets = (self.across_evidence if across else self.evidence)(asked, form)
         turn.passages = tuple(passages)
         if not turn.snippets:
@@ -295,7 +297,7 @@ class Chat:
             text, cited = self.checker.check(match_script(raw.strip(), pivot or lang), [one])
             # the article's record (its dates, place, outlet) is what the article states, too: an article
             # published 2023-06-13 about "6月2日-9日" is a 2023 event
-            if not cited or not answers_kind(turn.kind, text, cited) or \
+            if not cited or not answers_kind(turn.kind, text, cited, turn.people) or \
                     not states_premise(question, [self.retriever.article_text(snippet.source), one.text]):
                 continue
             n = len(citations) + 1
@@ -382,7 +384,8 @@ class Chat:
         cited = {c.chunk_id for c in citations}
         premise = [c.snippet for c in citations] + [f"{p.title}\n{p.text}" for p in passages if p.chunk_id in cited]
         question = turn.question
-        if not citations or not answers_kind(turn.kind, text, citations) or not states_premise(question, premise):
+        if not citations or not answers_kind(turn.kind, text, citations, turn.people) or \
+                not states_premise(question, premise):
             return refused
         # the names a question gives may stand anywhere in the cited article: its city in the title or
         # first paragraph, the speaker a sentence before the cited one

@@ -75,6 +75,31 @@ def _has_person_name(text: str) -> bool:
     return bool(person_names(text))
 
 
+# A count of people (几名, 多少位, 多少人, 何人, "how many people" once translated) is stated as a number with a
+# people counter or noun (300余名代表, 40 人, 3到5万的居民) or a population with its number (人口8.57万); a
+# sentence counting projects or companies does not say how many people. Not 第几名 / 第何位 (a rank), not
+# 任何人 (anyone), not 多少人民币 (money). Calibrated on the public sets, no LLM: `assistant bench counts`.
+_COUNT_NUMERAL = r"(?:\d|[零〇一二三四五六七八九十百千万萬亿億两兩数數几幾])"
+_PEOPLE = r"(?:名|位|人(?!民)|居民|人口|代表|者|员|員|学生|學生|会员|會員|观众|觀眾|游客|遊客)"
+_ASKS_PEOPLE = re.compile(r"(?<![第任])(?:多少|几|幾|何)\s*(?:名|位|人(?!民))")
+_STATES_PEOPLE = re.compile(
+    rf"{_COUNT_NUMERAL}[^。，、,\d]{{0,3}}?{_PEOPLE}|(?:人口|人数|人數|居民|的人)[^。，,]{{0,6}}?{_COUNT_NUMERAL}"
+    # 何人 also asks a nationality (なにじん): ポルトガル人 answers it
+    rf"|[{KATAKANA}]人")
+
+
+def asks_people_count(question: str) -> bool:
+    """Whether a question asks how many people (in Chinese or Japanese: the translation of an English one)."""
+    return bool(_ASKS_PEOPLE.search(question))
+
+
+def states_people_count(text: str) -> bool:
+    """Whether a text states a number of people; Latin text is not judged (the rule reads CJK counters)."""
+    if not re.search(f"[{HAN}]", text):
+        return True
+    return bool(_STATES_PEOPLE.search(text))
+
+
 # a count that shapes the answer is no premise: 哪两家, どの2つ, which two / which 3 (the answer has that many)
 _SHAPE = re.compile(r"(?:哪|どの|which|what|何)\s*(?:\d+|[一二两兩三四五六七八九十]+)", re.I)
 _ORDINAL = re.compile(r"第([零〇一二三四五六七八九十百两兩]+|\d+)\s*[届屆次回期轮輪]")
