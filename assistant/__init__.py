@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from .config import Settings
 from .errors import AssistantError, InputError, LLMError, ModelError, StoreError
-from .types import Answer, Article, Chunk, Citation, Passage
+from .types import Answer, Article, Chunk, Citation, Passage, Sources
 
 __all__ = [
     "Answer", "Article", "Assistant", "AssistantError", "Chunk", "Citation", "InputError",
-    "LLMError", "ModelError", "Passage", "Settings", "StoreError", "answer", "search", "stream_answer",
+    "LLMError", "ModelError", "Passage", "Settings", "Sources", "StoreError", "answer", "search", "stream_answer",
 ]
 
 

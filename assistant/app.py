@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Iterator
 
 from .config import Settings, force_offline
-from .types import Answer, Passage
+from .types import Answer, Passage, Sources
 
 
 class Assistant:
@@ -93,7 +93,7 @@ class Assistant:
     def answer(self, question: str, history=None) -> Answer:
         return self.chat.answer(question, history)
 
-    def stream_answer(self, question: str, history=None) -> Iterator[str | Answer]:
+    def stream_answer(self, question: str, history=None) -> Iterator[str | Sources | Answer]:
         return self.chat.stream(question, history)
 
 
@@ -118,8 +118,9 @@ def answer(question: str, history=None) -> Answer:
     return default_assistant().answer(question, history)
 
 
-def stream_answer(question: str, history=None) -> Iterator[str | Answer]:
-    """Yield the answer's text as it is generated, then the final Answer."""
+def stream_answer(question: str, history=None) -> Iterator[str | Sources | Answer]:
+    """Yield what is being read (Sources) as soon as it is found, the answer's text as it is generated,
+    then the final Answer."""
     return default_assistant().stream_answer(question, history)
 
 

@@ -78,13 +78,18 @@ def search(query: str, k: int = typer.Option(5, "--k"), json_out: bool = typer.O
 @app.command()
 def ask(question: str, json_out: bool = typer.Option(False, "--json")):
     """Answer a question from the articles, streamed, with its sources."""
-    from .types import Answer
+    from .types import Answer, Sources
 
     try:
-        result = None
+        result, reading = None, []
         for item in _assistant().stream_answer(question):
             if isinstance(item, Answer):
                 result = item
+            elif isinstance(item, Sources):  # what is being read, on stderr: stdout stays the answer
+                titles = list(dict.fromkeys(p.title or p.source for p in item.passages))
+                if titles and titles != reading and not json_out:
+                    typer.echo(("Reading: " if item.final else "Searching: ") + " · ".join(titles), err=True)
+                reading = titles
             elif not json_out:
                 typer.echo(item, nl=False)
     except AssistantError as exc:
@@ -150,12 +155,21 @@ def bench_retrieval(passages: Path = typer.Option(..., exists=True, dir_okay=Fal
 def bench_answers(questions: Path = typer.Option(Path("../shared/eval/dev_qa.jsonl"), exists=True),
                   limit: int = 0, pipeline: List[str] = typer.Option(["grounded", "tutorial"]),
                   json_out: bool = typer.Option(False, "--json")):
-    """Time to first token and to the full answer: this pipeline beside the plain tutorial chain."""
+    """Sources on screen, first token (with the prompt tokens read before it, the floor they set at the
+    measured prompt-eval rate, TTFT / floor) and full answer: this pipeline beside the plain tutorial chain."""
     force_offline()
     from .bench.runs import bench_answers as run
 
     result = run(questions, limit=limit, pipelines=tuple(pipeline))
-    _print_json(result) if json_out else [typer.echo(f"{n}: {r}") for n, r in result.items()]
+    if json_out:
+        _print_json(result)
+        return
+    for name, r in result.items():
+        typer.echo(f"{name}: " + " ".join(f"{k}={v}" for k, v in r.items() if k != "rows"))
+        for row in r["rows"]:
+            typer.echo(f"  {row['id']:>4} visible {row['first_visible_s']:5.2f} s  ttft {row['ttft_s']:5.2f} s  "
+                       f"prompt tokens read {row['prompt_tokens']:4} in {row['calls_before_first_token']} call(s)  "
+                       f"floor {row['floor_s']} s  ttft/floor {row['ttft_over_floor']}  total {row['total_s']:5.2f} s")
 
 
 @bench_app.command("gold")

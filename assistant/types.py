@@ -66,6 +66,17 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Sources:
+    """What an answer is being drawn from, yielded by stream_answer before any text: the passages the
+    model is about to read. A preliminary one (final=False) comes from the question as asked while a
+    translation or follow-up rewrite is still being made; the final one is what the prompt holds. The
+    Answer's citations, not these, are the sources it rests on."""
+
+    passages: tuple[Passage, ...]
+    final: bool = True
+
+
+@dataclass(frozen=True)
 class Answer:
     text: str
     citations: tuple[Citation, ...] = ()

@@ -69,8 +69,9 @@ def browser():
         chromium.close()
 
 
-def ask(page, question: str, timeout_s: float = 600) -> list[str]:
-    """Type the question, press Enter and return the answer's successive states until it is finished."""
+def ask(page, question: str, timeout_s: float = 600, reading_shot: Path | None = None) -> list[str]:
+    """Type the question, press Enter and return the answer's successive states until it is finished;
+    reading_shot: where to save the page the first time it shows the sources being read."""
     before = page.locator(LAST_BOT).count()
     page.locator("#question textarea").fill(question)
     page.locator("#question textarea").press("Enter")
@@ -83,6 +84,9 @@ def ask(page, question: str, timeout_s: float = 600) -> list[str]:
             text = bots.last.inner_text()
             if not states or states[-1] != text:
                 states.append(text)
+                if reading_shot and "Reading…" in text:
+                    page.screenshot(path=str(reading_shot), full_page=True)
+                    reading_shot = None
             idle = 0 if page.locator(".generating").count() else idle + 1
             if idle >= 3:
                 return states
@@ -101,6 +105,8 @@ def check_answer(page, states: list[str], expected: tuple[str, ...]) -> None:
     assert bot.locator("a.cite[href='#src-1-1']").count() >= 1
     assert bot.locator("#src-1-1 mark").count() == 1
     assert len(states) >= 2, states  # the answer was seen growing before its sources came
+    # the sources being read were on screen before the answer was done, and gave way to what it cites
+    assert any("Reading…" in s for s in states[:-1]) and "Reading…" not in final, states
 
 
 def test_questions_in_chinese_and_english_are_answered_with_their_source(server, browser):
@@ -111,13 +117,14 @@ def test_questions_in_chinese_and_english_are_answered_with_their_source(server,
         page.locator("#question textarea").wait_for(timeout=60_000)
         page.screenshot(path=str(SHOTS / "01_first_load.png"))
 
-        states = ask(page, "瑞安建成了多少家博士后工作站?")
+        states = ask(page, "瑞安建成了多少家博士后工作站?", reading_shot=SHOTS / "02a_reading_zh.png")
         check_answer(page, states, ("9",))
         page.screenshot(path=str(SHOTS / "02_answer_zh.png"), full_page=True)
 
         page.locator("#new-chat").click()
         page.wait_for_function("document.querySelectorAll(\"#chat [data-testid='bot']\").length === 0")
-        states = ask(page, "Which university signed a strategic cooperation project with the Rui'an city government?")
+        states = ask(page, "Which university signed a strategic cooperation project with the Rui'an city government?",
+                     reading_shot=SHOTS / "03a_reading_en.png")
         check_answer(page, states, ("Kean", "肯恩"))
         page.screenshot(path=str(SHOTS / "03_answer_en.png"), full_page=True)
 

@@ -6,7 +6,7 @@ from assistant.answering.pipeline import Chat
 from assistant.config import Settings
 from assistant.errors import InputError
 from assistant.answering.prompts import NOT_FOUND, REFUSALS
-from assistant.types import Answer, Passage
+from assistant.types import Answer, Passage, Sources
 
 import fakes
 
@@ -59,18 +59,38 @@ def test_traditional_question_gets_a_traditional_answer():
     assert "後" in result.text and "站[1]" in result.text
 
 
-def test_stream_yields_text_then_the_answer():
+def test_stream_yields_the_sources_being_read_then_text_then_the_answer():
     chat, _ = make_chat(["瑞安建成了9家博士后工作站[1]。"])
     items = list(chat.stream("瑞安建成了多少家博士后工作站?"))
+    assert isinstance(items[0], Sources) and items[0].final
+    assert [(p.source, p.chunk_id) for p in items[0].passages] == [("001.txt", "c1")]
+    assert "9家博士后工作站" in items[0].passages[0].text  # what the prompt holds, not the whole chunk
     assert isinstance(items[-1], Answer)
-    assert "".join(i for i in items[:-1]).startswith("瑞安建成了9家")
+    assert "".join(i for i in items[1:-1]).startswith("瑞安建成了9家")
+    assert not any(isinstance(i, Sources) for i in items[1:])
+
+
+def test_an_english_question_shows_sources_before_the_translation_call_and_refines_them_after():
+    chat, model = make_chat(["瑞安建成了多少家博士后工作站?", "Rui'an has built 9 postdoctoral workstations [1]."])
+    items, calls_made = [], []
+    for item in chat.stream("How many postdoctoral workstations has Rui'an built?"):
+        items.append(item)
+        if isinstance(item, Sources):
+            calls_made.append(model.i)  # i counts the model calls made so far
+    sources = [i for i in items if isinstance(i, Sources)]
+    assert [s.final for s in sources] == [False, True]
+    assert calls_made == [0, 1]  # before the translation call, then after it
+    assert sources[0].passages and items.index(sources[1]) < next(n for n, i in enumerate(items) if isinstance(i, str))
+    assert isinstance(items[-1], Answer)
 
 
 def test_follow_up_is_condensed_first_and_retrieval_uses_the_standalone_question():
     chat, _ = make_chat(["瑞安建成了多少家博士后工作站?", "瑞安建成了9家博士后工作站[1]。"])
     history = [("user", "瑞安引进了多少人才?"), ("assistant", "861名[1]。")]
     result = chat.answer("那博士后工作站呢?", history=history)
-    assert chat.retriever.queries[0] == "瑞安建成了多少家博士后工作站?"
+    # first the sources to show while the rewrite is made (the follow-up with the question before it)
+    assert chat.retriever.queries[0] == "瑞安引进了多少人才? 那博士后工作站呢?"
+    assert chat.retriever.queries[1] == "瑞安建成了多少家博士后工作站?"
     assert result.citations
 
 
@@ -83,7 +103,7 @@ EN_GIVEN = "Rui'an (瑞安) has built 9 postdoctoral workstations (博士后工�
 def test_english_question_is_answered_in_chinese_first_then_translated_with_its_markers():
     chat, model = make_chat(["瑞安建成了多少家博士后工作站?", ZH_ANSWER, EN_ANSWER], pivot="first")
     result = chat.answer("How many postdoctoral workstations has Rui'an built?")
-    assert chat.retriever.queries[0] == "瑞安建成了多少家博士后工作站?"
+    assert chat.retriever.queries[1] == "瑞安建成了多少家博士后工作站?"  # [0]: the sources shown meanwhile
     assert model.i == 3  # translation for the search, the answer in Chinese, the checked answer in English
     assert result.text == EN_GIVEN and result.citations[0].source == "001.txt" and result.lang == "en"
 
@@ -203,7 +223,7 @@ def test_an_english_question_naming_a_place_the_cited_article_does_not_hold_is_r
 def test_a_translation_that_drops_what_is_asked_is_neither_shown_nor_answered_in_chinese():
     chat, model = make_chat(["瑞安建成了博士后工作站。", "Rui'an has a GDP of 300 billion yuan [1].", ZH_ANSWER, EN_ANSWER])
     result = chat.answer("How many postdoctoral workstations has Rui'an built?")
-    assert chat.retriever.queries[0] == "瑞安建成了博士后工作站。"  # it still finds the passages
+    assert chat.retriever.queries[1] == "瑞安建成了博士后工作站。"  # it still finds the passages
     assert result.refused and model.i == 2  # the English answer, refused; no Chinese pass on a wrong question
 
 
@@ -340,3 +360,16 @@ def test_an_article_whose_record_dates_it_in_the_year_asked_answers_a_question_a
     model = FakeListChatModel(responses=[NOT_FOUND, "无锡建成了5家博士后工作站[1]。", "UNUSED"])
     result = Chat(Settings(), retriever, model).answer("2023年各个活动分别建成了多少家工作站?")
     assert not result.refused and [c.source for c in result.citations] == ["003.txt"]
+
+
+def test_model_calls_are_recorded_only_inside_a_recording_block():
+    from assistant.llm.adapters import recording_calls
+
+    chat, _ = make_chat(["瑞安建成了多少家博士后工作站?", "Rui'an has built 9 postdoctoral workstations [1]."])
+    with recording_calls() as calls:
+        chat.answer("How many postdoctoral workstations has Rui'an built?")
+    assert len(calls) == 2  # the translation, then the answer
+    assert all(c["start_s"] <= c["first_s"] for c in calls) and calls[0]["first_s"] <= calls[1]["start_s"]
+    assert "prompt_tokens" not in calls[0]  # only llama.cpp reports what it read
+    chat.answer("瑞安建成了多少家博士后工作站?")
+    assert len(calls) == 2

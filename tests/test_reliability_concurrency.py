@@ -1,5 +1,6 @@
 """Adversarial reliability — Concurrency: the API from many threads, the model lock on every path, the UI."""
 from reliability import *  # noqa: F401,F403 (fakes, fixtures, helpers shared by test_reliability_*)
+from assistant.types import Sources
 
 
 # ==== 4. Concurrency ============================================================================
@@ -63,6 +64,7 @@ def test_an_abandoned_stream_holds_the_model_until_it_is_closed(seeded, embeddin
     model = ProbeModel()
     assistant = make(seeded, embeddings, model)
     stream = assistant.stream_answer(QUESTION)
+    assert isinstance(next(stream), Sources)  # retrieval done, no model held yet
     assert isinstance(next(stream), str)  # suspended inside the generation, holding the model
     other = concurrent.futures.ThreadPoolExecutor(1)
     pending = other.submit(assistant.answer, QUESTION)

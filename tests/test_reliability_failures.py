@@ -74,7 +74,10 @@ def test_cli_reports_an_llm_endpoint_down_and_exits_2(seeded, embeddings):
     url = f"http://{HOST}:{free_port()}/v1"
     result = cli(["ask", QUESTION], {"ASSISTANT_STORE_DIR": str(seeded.store_dir), "ASSISTANT_LLM_BASE_URL": url})
     assert result.exit_code == 2, result.output
-    assert result.stderr.startswith(f"error: The LLM endpoint {url} failed") and "Traceback" not in result.output
+    # the articles being read came first (retrieval needs no LLM), then the error, nothing else
+    reading, error = result.stderr.split("\n", 1)
+    assert reading.startswith("Reading: ") and "瑞安" in reading
+    assert error.startswith(f"error: The LLM endpoint {url} failed") and "Traceback" not in result.output
 
 
 def test_cli_reports_a_slow_llm_endpoint_as_a_timeout_and_exits_2(seeded, embeddings, sleepy):

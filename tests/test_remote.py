@@ -14,7 +14,7 @@ from assistant.cli import app
 from assistant.config import Settings, force_offline
 from assistant.errors import LLMError, StoreError
 from assistant.bench.servers import HOST, chroma_command, free_port, llama_command, running
-from assistant.types import Answer
+from assistant.types import Answer, Sources
 
 pytestmark = pytest.mark.slow
 
@@ -123,7 +123,8 @@ def test_answer_streams_through_the_llama_cpp_server(server, chroma_url, llm_url
     assistant = Assistant(settings, embeddings=embeddings)
     assert type(assistant.chat.model).__name__ == "ChatOpenAI"
     items = list(assistant.stream_answer(GOLD_Q))
-    pieces, result = items[:-1], items[-1]
+    (reading,), pieces, result = items[:1], items[1:-1], items[-1]
+    assert isinstance(reading, Sources) and GOLD_SOURCE in {p.source for p in reading.passages}
     assert len(pieces) >= 3 and all(isinstance(p, str) for p in pieces)
     assert isinstance(result, Answer) and not result.refused
     assert "9" in result.text

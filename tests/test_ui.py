@@ -14,9 +14,9 @@ from assistant.app import Assistant
 from assistant.config import Settings
 from assistant.errors import LLMError
 from assistant.bench.servers import free_port
-from assistant.types import Answer, Citation, Passage
+from assistant.types import Answer, Citation, Passage, Sources
 from assistant.ui.app import Handlers, Warmup, launch
-from assistant.ui.render import highlight, plain_answer, render_answer
+from assistant.ui.render import highlight, plain_answer, reading_block, render_answer
 
 QUESTION = "瑞安建成了多少家博士后工作站?"
 ANSWER = "瑞安建成了9家博士后工作站[1]。"
@@ -101,12 +101,26 @@ def test_plain_answer_lists_each_source_with_its_article():
     assert f"[1] 瑞安云江科创大会 ({SOURCE}, 2021-11-14, 中国新闻网)" in text
 
 
+def test_the_sources_being_read_show_one_entry_per_article_escaped():
+    evil = Passage("c9", "<b>x</b>.txt", "<script>alert(1)</script>", "<img src=x onerror=alert(1)> text", 0.5)
+    block = reading_block(Sources((PASSAGE, PASSAGE, evil), final=False))
+    assert block.count('class="source"') == 2 and "Searching…" in block
+    assert "<script>" not in block and "<img" not in block and "&lt;script&gt;" in block
+    assert "Reading…" in reading_block(Sources((PASSAGE,)))
+    assert "No passage found" in reading_block(Sources(()))
+
+
 # -- handlers over the real assistant ------------------------------------------------------------
 
 def test_chat_streams_then_shows_linked_markers_and_the_highlighted_source(assistant):
     states = list(Handlers(assistant, Warmup(assistant)).respond(QUESTION, [], []))
     shown = [state[1][-1]["content"] for state in states]
-    assert any(0 < len(s) < len(ANSWER) and ANSWER.startswith(s) for s in shown)  # partial text came first
+    # the sources being read come first, alone; then partial text streams in below them
+    reading = next(n for n, s in enumerate(shown) if "Reading…" in s)
+    assert SOURCE in shown[reading] and not any(ANSWER[:3] in s for s in shown[:reading + 1])
+    drafts = [s.split("</div></div>\n\n", 1)[-1] for s in shown[reading + 1:-1]]
+    assert any(0 < len(d) < len(ANSWER) and ANSWER.startswith(d) for d in drafts)
+    assert all("Reading…" in s for s in shown[reading + 1:-1]) and "Reading…" not in shown[-1]
     final, history = shown[-1], states[-1][2]
     assert '<a class="cite" href="#src-1-1">[1]</a>' in final and 'id="src-1-1"' in final
     assert "<mark>" in final and SOURCE in final

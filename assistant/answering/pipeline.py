@@ -22,7 +22,7 @@ from ..text.segment import clauses
 from ..llm.adapters import stream_text
 from .prompts import (NOT_FOUND, answer_messages, condense_messages, refusal, retranslate_messages,
                       translate_answer_messages, translate_messages)
-from ..types import Answer, Citation, Passage
+from ..types import Answer, Citation, Passage, Sources
 
 
 def clean_question(question, max_chars: int) -> str:
@@ -221,14 +221,23 @@ class Chat:
         top = passages[0]
         return top.dense >= self.settings.tuning.min_dense or top.keyword_evidence
 
-    def stream(self, question, history=None) -> Iterator[str | Answer]:
-        """Yield text pieces as they come, then the final Answer (its text is the checked version).
+    def stream(self, question, history=None) -> Iterator[str | Sources | Answer]:
+        """Yield what is being read (Sources: a preliminary one while the question is translated, then
+        the passages of the prompt), the text pieces as they come, then the final Answer (its text is
+        the checked version).
 
         The pieces are the draft as the model writes it; when the check refuses a streamed draft, the
         refusal comes only in the final Answer (the draft is not followed by a second text)."""
         question = clean_question(question, self.settings.max_question_chars)
         lang = question_lang(question)
         history = _history(history)
+        if history or (not lang.startswith("zh") and self.settings.translate_queries):
+            # a model call (translation, follow-up rewrite) comes before the search: meanwhile the question
+            # as asked (e5 across languages, the glossary's names; a follow-up with the question before it)
+            # finds the articles to show
+            asked = " ".join([next((t for r, t in reversed(history) if r == "user"), ""), question]).strip()
+            early = self.retriever.search(asked, k=self.settings.top_k, vector=self.query_vector(asked))
+            yield Sources(tuple(early), final=False)
         glossary = [] if lang.startswith("zh") else self.retriever.glossary(question)
         standalone = self.search_form(question, lang, history, glossary)
         across = is_cross_article(question) or is_cross_article(standalone)
@@ -245,6 +254,8 @@ class Chat:
                      people=asks_people_count(question) or asks_people_count(standalone))
         passages, turn.snippets = (self.across_evidence if across else self.evidence)(asked, form)
         turn.passages = tuple(passages)
+        yield Sources(tuple(Passage(sn.chunk_id, sn.source, sn.title, sn.text, 0.0, sn.start, sn.end)
+                            for sn in turn.snippets))
         if not turn.snippets:
             yield from self._refuse(lang, turn.passages)
             return
@@ -405,5 +416,6 @@ class Chat:
     def answer(self, question, history=None) -> Answer:
         result = None
         for item in self.stream(question, history):
-            result = item
+            if isinstance(item, Answer):
+                result = item
         return result

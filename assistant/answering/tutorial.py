@@ -28,6 +28,7 @@ class TutorialChain:
         self.chain = PROMPT | chat_model | StrOutputParser()  # what the tutorial builds; used for invoke()
 
     def stream(self, question, history=None) -> Iterator[str | Answer]:
+        """The tutorial's behaviour: nothing is shown before the first token (no Sources item)."""
         question = clean_question(question, self.settings.max_question_chars)
         passages = self.retriever.search(question, k=4)
         context = "\n\n".join(p.text for p in passages)
@@ -45,5 +46,6 @@ class TutorialChain:
     def answer(self, question, history=None) -> Answer:
         result = None
         for item in self.stream(question, history):
-            result = item
+            if isinstance(item, Answer):
+                result = item
         return result

@@ -98,24 +98,34 @@ def bench_retrieval(passages_path: Path, questions_path: Path, limit: int = 500,
             "mode": mode}
 
 
-def time_stream(stream) -> tuple[float, float, object]:
-    """(seconds to the first text, seconds to the end, the final Answer) for one streamed answer."""
+def time_stream(stream) -> tuple[float, float, object, float]:
+    """(seconds to the first text, seconds to the end, the final Answer, seconds to the first thing a user
+    sees: the sources being read, or text) for one streamed answer."""
+    from ..types import Answer, Sources
+
     t0 = time.perf_counter()
-    first, result = None, None
+    first = visible = result = None
     for item in stream:
         if isinstance(item, str):
             if first is None and item.strip():
                 first = time.perf_counter() - t0
-        else:
+        elif isinstance(item, Answer):
             result = item
+        if visible is None and ((isinstance(item, Sources) and item.passages) or first is not None):
+            visible = time.perf_counter() - t0
     total = time.perf_counter() - t0
-    return (first if first is not None else total), total, result
+    first = first if first is not None else total
+    return first, total, result, (visible if visible is not None else first)
 
 
 def bench_answers(questions_path: Path, limit: int = 0, pipelines=("grounded", "tutorial"),
                   settings: Settings | None = None) -> dict:
-    """Median/p95 time to first token and to the full answer, per pipeline, same models, one run."""
+    """Per pipeline, same models, one run: first thing on screen (the sources being read), first token and
+    full answer, median and p95; and per question the prompt tokens the model had to read before the first
+    token (all calls before it: translation, rewrite, answer; not those reused from the prompt cache), the
+    floor those tokens set at this run's measured prompt-eval rate, and TTFT / floor."""
     from ..app import Assistant
+    from ..llm.adapters import recording_calls
 
     base = settings or Settings()
     items = read_jsonl(questions_path, limit)
@@ -123,15 +133,38 @@ def bench_answers(questions_path: Path, limit: int = 0, pipelines=("grounded", "
     for name in pipelines:
         assistant = Assistant(base.model_copy(update={"pipeline": name}))
         time_stream(assistant.stream_answer(items[0]["q"]))  # warm-up: loads models, fills the prompt cache
-        firsts, totals = [], []
+        firsts, totals, visibles, rows = [], [], [], []
         for it in items:
-            first, total, _ = time_stream(assistant.stream_answer(it["q"], [tuple(h) for h in it.get("history", [])]))
+            with recording_calls() as calls:
+                start = time.perf_counter()
+                first, total, _, visible = time_stream(
+                    assistant.stream_answer(it["q"], [tuple(h) for h in it.get("history", [])]))
+            before = [c for c in calls if c["start_s"] < start + first]
+            rows.append({"id": it.get("id", ""), "ttft_s": round(first, 2), "first_visible_s": round(visible, 2),
+                         "total_s": round(total, 2), "calls_before_first_token": len(before),
+                         "prompt_tokens": sum(c.get("prompt_tokens", 0) for c in before),
+                         "prompt_ms": sum(c.get("prompt_ms", 0.0) for c in before)})
             firsts.append(first)
             totals.append(total)
-        out[name] = {"questions": len(items), "ttft_p50_s": round(statistics.median(firsts), 2),
+            visibles.append(visible)
+        tokens, ms = sum(r["prompt_tokens"] for r in rows), sum(r["prompt_ms"] for r in rows)
+        rate = tokens / (ms / 1000) if ms else 0.0  # prompt tokens per second, this run, this machine
+        for r in rows:
+            r["floor_s"] = round(r["prompt_tokens"] / rate, 2) if rate else None
+            r["ttft_over_floor"] = round(r["ttft_s"] / r["floor_s"], 2) if r["floor_s"] else None
+            r["prompt_ms"] = round(r["prompt_ms"])
+        ratios = [r["ttft_over_floor"] for r in rows if r["ttft_over_floor"]]
+        out[name] = {"questions": len(items), "first_visible_p50_s": round(statistics.median(visibles), 2),
+                     "first_visible_p95_s": round(percentile(visibles, 0.95), 2),
+                     "ttft_p50_s": round(statistics.median(firsts), 2),
                      "ttft_p95_s": round(percentile(firsts, 0.95), 2),
                      "total_p50_s": round(statistics.median(totals), 2),
-                     "total_p95_s": round(percentile(totals, 0.95), 2)}
+                     "total_p95_s": round(percentile(totals, 0.95), 2),
+                     "prompt_eval_tokens_per_s": round(rate, 1),
+                     "floor_p50_s": round(statistics.median([r["floor_s"] for r in rows if r["floor_s"]]), 2)
+                     if ratios else None,
+                     "ttft_over_floor_p50": round(statistics.median(ratios), 2) if ratios else None,
+                     "rows": rows}
     return out
 
 
@@ -182,7 +215,7 @@ def bench_gold(passages_path: Path, questions_path: Path, limit: int = 100, dist
         assistant = Assistant(s)
         rate = index_articles(assistant, passages_as_articles(chosen))
         for q in questions:
-            first, total, result = time_stream(assistant.stream_answer(q["question"]))
+            first, total, result, _ = time_stream(assistant.stream_answer(q["question"]))
             firsts.append(first)
             totals.append(total)
             golds = _golds(q)

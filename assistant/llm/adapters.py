@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 import warnings
 from typing import Iterator
 
@@ -140,12 +141,46 @@ def translate_error(exc: Exception, settings: Settings) -> Exception:
     return exc
 
 
+_RECORDING = threading.local()
+
+
+@contextlib.contextmanager
+def recording_calls():
+    """Within this block (in this thread), each model call appends a record: when it started and gave its
+    first text (perf_counter seconds) and, for the local llama.cpp model, the prompt tokens it evaluated
+    (those not reused from the prompt cache) and the milliseconds that took. For `assistant bench answers`."""
+    _RECORDING.calls = []
+    try:
+        yield _RECORDING.calls
+    finally:
+        _RECORDING.calls = None
+
+
+def _llama_context(model):
+    ctx = getattr(getattr(getattr(model, "client", None), "_ctx", None), "ctx", None)
+    return ctx if ctx is not None and type(model).__name__ == "ChatLlamaCpp" else None
+
+
 def stream_text(model, messages, settings: Settings, lock) -> Iterator[str]:
     """Stream the model's text for LangChain messages, holding the model's lock throughout."""
+    calls = getattr(_RECORDING, "calls", None)
     with lock:
+        ctx = _llama_context(model) if calls is not None else None
+        if ctx is not None:
+            import llama_cpp
+
+            llama_cpp.llama_perf_context_reset(ctx)
+        record = {"start_s": time.perf_counter()} if calls is not None else None
         try:
             for chunk in model.stream(messages):
                 if chunk.content:
+                    if record is not None:  # the prompt is read: what it cost
+                        record["first_s"] = time.perf_counter()
+                        if ctx is not None:
+                            perf = llama_cpp.llama_perf_context(ctx)
+                            record.update(prompt_tokens=int(perf.n_p_eval), prompt_ms=float(perf.t_p_eval_ms))
+                        calls.append(record)
+                        record = None
                     yield str(chunk.content)
         except Exception as exc:
             err = translate_error(exc, settings)

@@ -9,6 +9,7 @@ import time
 
 from . import render
 from ..errors import AssistantError
+from ..types import Sources
 
 log = logging.getLogger(__name__)
 
@@ -90,12 +91,17 @@ class Handlers:
         yield "", chat + [pending], history
         self._ready()
         turn = 1 + sum(1 for role, _ in history if role == "user")
-        streamed = ""
+        streamed, reading = "", ""
         try:
             for item in self.assistant.stream_answer(message, history):
-                if isinstance(item, str):
+                if isinstance(item, Sources):  # shown at once, the answer streams in below it
+                    reading = render.reading_block(item, self._articles())
+                    yield self.keep, chat + [{"role": "assistant", "content": reading}], history
+                elif isinstance(item, str):
                     streamed += item
-                    yield self.keep, chat + [{"role": "assistant", "content": html.escape(streamed, quote=False)}], history
+                    draft = reading + "\n\n" + html.escape(streamed, quote=False) if reading else \
+                        html.escape(streamed, quote=False)
+                    yield self.keep, chat + [{"role": "assistant", "content": draft}], history
                 else:
                     shown = render.render_answer(item, turn, self._articles())
                     history = history + [("user", str(message)), ("assistant", item.text)]

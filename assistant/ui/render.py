@@ -8,7 +8,7 @@ from typing import Iterable
 from ..errors import AssistantError
 from ..text.language import LANG_LABELS
 from ..text.segment import MARKER
-from ..types import Answer, Citation, Passage
+from ..types import Answer, Citation, Passage, Sources
 
 EXAMPLES = [
     "Which university signed a strategic cooperation project with the Rui'an city government?",
@@ -92,6 +92,26 @@ def render_answer(answer: Answer, turn: int, articles: dict[str, dict] | None = 
     entries = "".join(source_entry(c, _passage_for(c, answer.passages), turn, (articles or {}).get(c.source))
                       for c in answer.citations)
     return f'{text}\n\n<div class="sources"><div class="sources-head">Sources</div>{entries}</div>'
+
+
+def reading_block(sources: Sources, articles: dict[str, dict] | None = None, limit: int = 4) -> str:
+    """While the answer is being written: the articles and passages it is drawn from (escaped), one entry
+    per article, the first passage's opening beside it. The final answer replaces this with what it cites."""
+    by_article: dict[str, Passage] = {}
+    for p in sources.passages:
+        by_article.setdefault(p.source, p)
+    if not by_article:
+        return '<div class="sources reading"><div class="sources-head">No passage found; checking…</div></div>'
+    head = "Reading…" if sources.final else "Searching…"
+    entries = []
+    for p in list(by_article.values())[:limit]:
+        meta = {**(articles or {}).get(p.source, {}), **p.metadata}
+        facts = [f for f in (_date(meta), str(meta.get("outlet") or "")) if f]
+        title = f"<b>{_one_line(p.title or p.source)}</b>" + "".join(f" · {_one_line(f)}" for f in facts)
+        excerpt = _one_line(p.text[:160]) + ("…" if len(p.text) > 160 else "")
+        entries.append(f'<div class="source">{title} <code>{_one_line(p.source)}</code>'
+                       f'<div class="passage">{excerpt}</div></div>')
+    return f'<div class="sources reading"><div class="sources-head">{head}</div>{"".join(entries)}</div>'
 
 
 def plain_answer(answer: Answer, articles: dict[str, dict] | None = None) -> str:
