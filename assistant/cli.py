@@ -109,12 +109,12 @@ def models(json_out: bool = typer.Option(False, "--json"),
            verify: bool = typer.Option(False, help="Re-hash the LLM file in full.")):
     """Report each model: path, size, checksum state, load time."""
     force_offline()
-    from .provision.models import ensure_embedder, ensure_llm, model_report
+    from .provision.models import ensure_backend, ensure_embedder, ensure_llm, model_report
 
     settings = Settings()
     try:
         if prepare:
-            ensure_embedder(settings)
+            ensure_backend(settings, ensure_embedder(settings))  # the ONNX export too, when that is the backend
             ensure_llm(settings, progress=not json_out, verify=verify)
         report = model_report(settings, load=not prepare, verify=verify)
     except AssistantError as exc:
@@ -217,6 +217,27 @@ def bench_counts(passages: Path = typer.Option(..., exists=True, dir_okay=False)
 
     result = run(passages, questions, limit=limit)
     _print_json(result) if json_out else typer.echo(" ".join(f"{k}={v}" for k, v in result.items()))
+
+
+@bench_app.command("embed")
+def bench_embed(passages: Path = typer.Option(..., exists=True, dir_okay=False),
+                questions: Path = typer.Option(..., exists=True, dir_okay=False),
+                chunks: int = typer.Option(300, min=1), queries: int = typer.Option(50, min=1),
+                json_out: bool = typer.Option(False, "--json")):
+    """The embedder's backends (torch, onnx, onnx-int8, openvino) in one run: chunks/s over chunks of a
+    public set, cosine to the torch vectors (mean, min), query-embedding p50. Exports the ONNX files once."""
+    force_offline()
+    from .bench.embed import BACKENDS, bench_embed as run
+
+    result = run(passages, questions, chunks=chunks, queries=queries)
+    if json_out:
+        _print_json(result)
+        return
+    typer.echo(f"{result['chunks']} chunks, {result['queries']} queries")
+    for backend in BACKENDS:
+        r = result[backend]
+        typer.echo(f"{backend:10} {r['chunks_per_s']:7.2f} chunks/s ({r['speedup']}x)  cos mean {r['cos_mean']:.5f} "
+                   f"min {r['cos_min']:.5f}  query p50 {r['query_p50_ms']} ms")
 
 
 @bench_app.command("scale")

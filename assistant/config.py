@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from typing import Literal
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -61,6 +62,11 @@ class Settings(BaseSettings):
     model_cache: Path = Field(default_factory=lambda: _default_cache() / "models")
     embedder: str = ""  # empty: the bundled multilingual-e5-small; else any sentence-transformers name or path
     embed_batch_size: int = 32  # chunks per embedding call and store write during ingest
+    # the embedder's engine: onnx (onnxruntime on an export made once from the sentence-transformers
+    # weights: same vectors, cosine 1.0000, queries ~2.7x faster), torch (sentence-transformers itself),
+    # onnx-int8 (weights quantised), openvino (OpenVINO's runtime on the export);
+    # `assistant bench embed` measures each (docs/retrieval.md)
+    embed_backend: Literal["onnx", "torch", "onnx-int8", "openvino"] = "onnx"
     encode_batch_size: int = 4  # texts per encoder forward pass: 4 ran 1.4x faster than 32 on 2 cores (docs/retrieval.md)
     llm_path: Path | None = None  # a GGUF file; empty: the bundled Qwen2.5-Coder-1.5B-Instruct
     n_ctx: int = 4096

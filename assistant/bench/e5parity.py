@@ -144,5 +144,5 @@ def embedder_parity(settings, texts: list[str] | None = None) -> dict:
     from ..provision.models import load_embedder
 
     texts = texts if texts is not None else default_texts(settings.seeds_dir)
-    return compare(load_embedder(settings.model_copy(update={"embedder": ""})), texts,
+    return compare(load_embedder(settings.model_copy(update={"embedder": "", "embed_backend": "torch"})), texts,
                    batch_size=settings.embed_batch_size)

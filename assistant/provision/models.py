@@ -56,13 +56,49 @@ def _load_st(path: str):
                          "the bundled model; `assistant models --prepare` rebuilds the bundled one.") from exc
 
 
+def ensure_backend(settings: Settings, path: str | None = None) -> Path | None:
+    """The file the embedder backend runs (the ONNX export, made once from the sentence-transformers folder);
+    None for torch, which runs the folder itself."""
+    if settings.embed_backend == "torch":
+        return None
+    from .e5onnx import ensure_onnx
+
+    path = path or ensure_embedder(settings)
+    if not Path(path).is_dir():
+        raise ModelError(f"The embedder '{path}' is not a local folder, so it cannot be loaded offline. Set "
+                         "ASSISTANT_EMBEDDER to a local sentence-transformers folder, or unset it to use the "
+                         "bundled model.")
+    if not (Path(path) / "tokenizer.json").is_file():
+        raise ModelError(f"ASSISTANT_EMBED_BACKEND={settings.embed_backend} needs a local sentence-transformers "
+                         f"folder with a tokenizer.json; '{path}' is not one. Use ASSISTANT_EMBED_BACKEND=torch.")
+    try:
+        return ensure_onnx(Path(path), settings.embed_backend)
+    except ModelError:
+        raise
+    except (OSError, ImportError, ValueError, RuntimeError) as exc:
+        raise ModelError(f"Could not export the embedder in {path} for {settings.embed_backend} ({exc}). Check free "
+                         "disk space (~600 MB) and `make install`, or set ASSISTANT_EMBED_BACKEND=torch.") from exc
+
+
+def _load_onnx(path: str, settings: Settings):
+    from .e5onnx import OnnxEncoder
+
+    model_file = ensure_backend(settings, path)
+    try:
+        return OnnxEncoder(Path(path), model_file, settings.n_threads, settings.embed_backend)
+    except (OSError, ImportError, ValueError, RuntimeError) as exc:
+        raise ModelError(f"Could not load the {settings.embed_backend} embedder {model_file} ({exc}). Delete that "
+                         "file to export it again, or set ASSISTANT_EMBED_BACKEND=torch.") from exc
+
+
 def load_embedder(settings: Settings):
-    """The SentenceTransformer on CPU, loaded once per (model id, path) in this process."""
+    """The embedder on CPU (a SentenceTransformer, or its ONNX export on onnxruntime), loaded once per
+    (model id, path, backend) in this process."""
     path = ensure_embedder(settings)
-    key = (embedder_id(settings), path)
+    key = (embedder_id(settings), path, settings.embed_backend)
     with _EMBEDDERS_LOCK:  # held while loading, so two threads never load the same 500 MB twice
         if key not in _EMBEDDERS:
-            _EMBEDDERS[key] = _load_st(path)
+            _EMBEDDERS[key] = _load_st(path) if settings.embed_backend == "torch" else _load_onnx(path, settings)
         return _EMBEDDERS[key]
 
 
@@ -124,10 +160,14 @@ def _embedder_report(settings: Settings, load: bool) -> dict:
     if checksum in ("missing", "mismatch"):
         raise ModelError(f"The bundled embedder in {path} is {checksum}. Run `assistant models --prepare`.")
     info = {"path": path, "size_bytes": _dir_size(Path(path)), "checksum": checksum, "load_seconds": None,
-            "model_id": embedder_id(settings)}
+            "model_id": embedder_id(settings), "backend": settings.embed_backend}
     if load:
+        backend_file = ensure_backend(settings, path)
+        if backend_file is not None:
+            info["backend_file"] = str(backend_file)
         start = time.perf_counter()
-        _load_st(path).encode(["query: ok"])  # a fresh load, timed: the cached one would report 0 s
+        # a fresh load, timed: the cached one would report 0 s
+        (_load_st(path) if backend_file is None else _load_onnx(path, settings)).encode(["query: ok"])
         info["load_seconds"] = round(time.perf_counter() - start, 2)
     return info
 
