@@ -126,6 +126,9 @@ class Chat:
     def warm_up(self) -> None:
         """Evaluate the fixed prompt prefixes once (translation, answer), so the first question starts fast."""
         romanise("预热")  # loads the pinyin dictionary the English answers' names need
+        # an English search loads the English→Chinese keyword dictionary (1.6 s) the first English
+        # question's sources would otherwise wait for
+        self.retriever.search("warm-up search", k=1)
         for messages in (translate_messages("warm-up"), answer_messages("warm-up", [], "en"),
                          translate_answer_messages("warm-up", "en")):
             for _ in self._generate(messages):

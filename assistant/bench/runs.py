@@ -132,6 +132,8 @@ def bench_answers(questions_path: Path, limit: int = 0, pipelines=("grounded", "
     out = {}
     for name in pipelines:
         assistant = Assistant(base.model_copy(update={"pipeline": name}))
+        if hasattr(assistant.chat, "warm_up"):  # what the web UI does when a page opens
+            assistant.chat.warm_up()
         time_stream(assistant.stream_answer(items[0]["q"]))  # warm-up: loads models, fills the prompt cache
         firsts, totals, visibles, rows = [], [], [], []
         for it in items:
