@@ -91,11 +91,13 @@ class Handlers:
         yield "", chat + [pending], history
         self._ready()
         turn = 1 + sum(1 for role, _ in history if role == "user")
-        streamed, reading = "", ""
+        streamed, reading, articles = "", "", None
         try:
             for item in self.assistant.stream_answer(message, history):
+                if not isinstance(item, str) and articles is None:  # read once per answer, when first needed
+                    articles = self._articles()
                 if isinstance(item, Sources):  # shown at once, the answer streams in below it
-                    reading = render.reading_block(item, self._articles())
+                    reading = render.reading_block(item, articles)
                     yield self.keep, chat + [{"role": "assistant", "content": reading}], history
                 elif isinstance(item, str):
                     streamed += item
@@ -103,7 +105,7 @@ class Handlers:
                         html.escape(streamed, quote=False)
                     yield self.keep, chat + [{"role": "assistant", "content": draft}], history
                 else:
-                    shown = render.render_answer(item, turn, self._articles())
+                    shown = render.render_answer(item, turn, articles)
                     history = history + [("user", str(message)), ("assistant", item.text)]
                     yield self.keep, chat + [{"role": "assistant", "content": shown}], history
         except Exception as exc:  # the message goes into the chat; the app stays up

@@ -61,11 +61,15 @@ def highlight(passage_text: str, snippet: str, span: tuple[int, int] | None = No
     return f"{_flat(text[:a]).lstrip()}<mark>{_one_line(text[a:b])}</mark>{_flat(text[b:]).rstrip()}"
 
 
+def _heading(title: str, meta: dict) -> str:
+    """An article's title in bold, then its date and outlet, escaped."""
+    facts = [f for f in (_date(meta), str(meta.get("outlet") or "")) if f]
+    return f'<b>{_one_line(title)}</b>' + "".join(f" · {_one_line(f)}" for f in facts)
+
+
 def source_entry(cite: Citation, passage: Passage | None, turn: int, article: dict | None = None) -> str:
     meta = {**(article or {}), **(passage.metadata if passage else {})}
-    title = cite.title or (passage.title if passage else "") or cite.source
-    facts = [f for f in (_date(meta), str(meta.get("outlet") or "")) if f]
-    head = f'<b>{_one_line(title)}</b>' + "".join(f" · {_one_line(f)}" for f in facts)
+    head = _heading(cite.title or (passage.title if passage else "") or cite.source, meta)
     same_chunk = passage is not None and passage.chunk_id == cite.chunk_id
     span = (cite.start - passage.start, cite.end - passage.start) if same_chunk and cite.end > cite.start else None
     body = highlight(passage.text, cite.snippet, span) if same_chunk else f"<mark>{_one_line(cite.snippet)}</mark>"
@@ -105,9 +109,7 @@ def reading_block(sources: Sources, articles: dict[str, dict] | None = None, lim
     head = "Reading…" if sources.final else "Searching…"
     entries = []
     for p in list(by_article.values())[:limit]:
-        meta = {**(articles or {}).get(p.source, {}), **p.metadata}
-        facts = [f for f in (_date(meta), str(meta.get("outlet") or "")) if f]
-        title = f"<b>{_one_line(p.title or p.source)}</b>" + "".join(f" · {_one_line(f)}" for f in facts)
+        title = _heading(p.title or p.source, {**(articles or {}).get(p.source, {}), **p.metadata})
         excerpt = _one_line(p.text[:160]) + ("…" if len(p.text) > 160 else "")
         entries.append(f'<div class="source">{title} <code>{_one_line(p.source)}</code>'
                        f'<div class="passage">{excerpt}</div></div>')
