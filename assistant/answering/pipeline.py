@@ -155,20 +155,21 @@ class Chat:
         rewritten = rewritten.splitlines()[0].strip() if rewritten else ""
         return rewritten if 3 <= len(rewritten) <= 4 * len(fallback) + 200 else fallback
 
-    def query_vector(self, question: str, search_form: str = "") -> list[float]:
-        """The question's e5 vector; with a search form (translation), the vector halfway between the two."""
+    def query_vector(self, question: str, search_form: str = "", known=None) -> list[float]:
+        """The question's e5 vector; with a search form (translation), the vector halfway between the two.
+        known: the question's own vector, when it was already computed for this question."""
         import numpy as np
 
-        qvec = np.asarray(self.embeddings.embed_query(question), dtype=np.float32)
+        qvec = np.asarray(self.embeddings.embed_query(question) if known is None else known, dtype=np.float32)
         if search_form and search_form != question:
             qvec = qvec + np.asarray(self.embeddings.embed_query(search_form), dtype=np.float32)
             qvec /= np.linalg.norm(qvec) or 1.0
         return qvec.tolist()
 
-    def evidence(self, question: str, search_form: str = "") -> tuple[list[Passage], list[Snippet]]:
+    def evidence(self, question: str, search_form: str = "", known=None) -> tuple[list[Passage], list[Snippet]]:
         """Passages and the snippets for the prompt; a search form (translation) is searched along with
         the question: keywords from it, the vector halfway between the two."""
-        qvec = self.query_vector(question, search_form)
+        qvec = self.query_vector(question, search_form, known)
         question = search_form or question
         passages = self.retriever.search(question, k=self.settings.top_k, vector=qvec)
         if not passages or not self._relevant(passages):
@@ -181,13 +182,14 @@ class Chat:
                                max_sentences or tuning.evidence_sentences, tuning.sentence_max,
                                tuning.neighbour_bonus)
 
-    def across_evidence(self, question: str, search_form: str = "") -> tuple[list[Passage], list[Snippet]]:
+    def across_evidence(self, question: str, search_form: str = "",
+                        known=None) -> tuple[list[Passage], list[Snippet]]:
         """For a question across the articles: one numbered snippet per article, its event record (title,
         dates, place, outlet, organisers, countries, people, signings) and its best sentence for the
         question. A question naming years keeps the articles dated in one of them (and the undated ones);
         a big store keeps the max_catalogue articles its best passages come from; names the question
         gives keep the articles that hold them."""
-        qvec = self.query_vector(question, search_form)
+        qvec = self.query_vector(question, search_form, known)
         query = search_form or question
         records = self.retriever.records()
         years = set(_YEAR.findall(question + " " + search_form))
@@ -234,12 +236,14 @@ class Chat:
         question = clean_question(question, self.settings.max_question_chars)
         lang = question_lang(question)
         history = _history(history)
+        early_asked, early_vector = "", None
         if history or (not lang.startswith("zh") and self.settings.translate_queries):
             # a model call (translation, follow-up rewrite) comes before the search: meanwhile the question
             # as asked (e5 across languages, the glossary's names; a follow-up with the question before it)
             # finds the articles to show
-            asked = " ".join([next((t for r, t in reversed(history) if r == "user"), ""), question]).strip()
-            early = self.retriever.search(asked, k=self.settings.top_k, vector=self.query_vector(asked))
+            early_asked = " ".join([next((t for r, t in reversed(history) if r == "user"), ""), question]).strip()
+            early_vector = self.query_vector(early_asked)
+            early = self.retriever.search(early_asked, k=self.settings.top_k, vector=early_vector)
             yield Sources(tuple(early), final=False)
         glossary = [] if lang.startswith("zh") else self.retriever.glossary(question)
         standalone = self.search_form(question, lang, history, glossary)
@@ -255,7 +259,8 @@ class Chat:
         turn = _Turn(question, standalone, lang, kind or asked_kind(standalone), across,
                      names=question_names(question), mapped=[zh for _, zh in glossary],
                      people=asks_people_count(question) or asks_people_count(standalone))
-        passages, turn.snippets = (self.across_evidence if across else self.evidence)(asked, form)
+        known = early_vector if early_asked == asked else None  # the question's vector, embedded once
+        passages, turn.snippets = (self.across_evidence if across else self.evidence)(asked, form, known)
         turn.passages = tuple(passages)
         yield Sources(tuple(Passage(sn.chunk_id, sn.source, sn.title, sn.text, 0.0, sn.start, sn.end)
                             for sn in turn.snippets))
