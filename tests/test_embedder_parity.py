@@ -49,6 +49,9 @@ def test_the_onnx_backend_gives_the_torch_vectors(bundled):
 
     from assistant.bench.runs import read_jsonl
 
+    if not BENCH.is_dir():  # the public sets live beside the checkout (../shared), as the other bench tests read them
+        pytest.skip(f"{BENCH} is missing: the public sets give the 300 texts of this check")
+
     texts = [r["text"][i:i + 300] for r in read_jsonl(BENCH / "cmrc2018_dev" / "passages.jsonl", 50)
              for i in (0, 300)][:100]
     texts += [r["text"][:300] for r in read_jsonl(BENCH / "jsquad_valid" / "passages.jsonl", 100)]
