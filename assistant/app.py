@@ -18,6 +18,7 @@ class Assistant:
         self._chat_model = chat_model
         self._embeddings = embeddings
         self._lock = threading.RLock()
+        self._writing = threading.Lock()  # one add, remove or repair at a time; questions go on meanwhile
         self._store = self._retriever = self._chat = None
 
     @property
@@ -73,17 +74,52 @@ class Assistant:
         def keyword_refresh():
             self.retriever.refresh(force=True)
 
-        report = ingest(self.settings, self.store, keyword_refresh, paths, prune=prune, progress=progress)
-        self.retriever.save_index(self.store.generation())
+        with self._writing:
+            report = ingest(self.settings, self.store, keyword_refresh, paths, prune=prune, progress=progress)
+            self.retriever.save_index(self.store.generation())
         return report
 
     def ensure_ingested(self, progress: bool = False):
-        """Bring the seeds into the store when it lacks them or holds an older version (what `serve` needs).
+        """Bring the seeds and uploads into the store when it lacks them or holds an older version (what
+        `serve` needs), then repair what a killed upload or ingest left (`index.library.repair`).
 
         Unchanged seeds cost a hash comparison, nothing is re-embedded. It never prunes: articles a user
         ingested from elsewhere stay; `assistant ingest` on a folder is the explicit way to prune.
         """
-        return self.ingest(prune=False, progress=progress)
+        from .index.library import repair
+
+        report = self.ingest(prune=False, progress=progress)
+        with self._writing:
+            repair(self.settings, self.store, self._written)
+        return report
+
+    def add_article(self, path: str | Path, name: str | None = None, progress=None):
+        """Index one article file (.txt .md .html .pdf) as an upload, kept under the store's uploads folder;
+        an AddResult says what happened. The store is unchanged when it fails (InputError says why)."""
+        from .index.library import add_file
+
+        with self._writing:
+            return add_file(self.settings, self.store, self._written, path, name, progress)
+
+    def remove(self, source: str):
+        """Remove an article by its source name: its chunks, keyword entries, event record, uploaded file."""
+        from .index.library import remove_article
+
+        with self._writing:
+            return remove_article(self.settings, self.store, self._written, source)
+
+    def articles(self) -> list[dict]:
+        """The indexed articles: source, title, dates, place, outlet, lang, chunks, event record."""
+        return self.retriever.articles()
+
+    def article(self, source: str) -> dict:
+        """One indexed article in full: {source, title, text, ...metadata}; citation offsets point into text."""
+        return self.retriever.article(source)
+
+    def _written(self) -> None:
+        """After an add or remove: the keyword side follows the store now, and is saved under a new generation."""
+        self.retriever.refresh(force=True)
+        self.retriever.save_index(self.store.set_generation())
 
     def search(self, query: str, k: int = 5, **filters) -> list[Passage]:
         from .answering.pipeline import clean_question

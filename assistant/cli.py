@@ -33,7 +33,8 @@ def _assistant():
 
 
 @app.command()
-def ingest(paths: List[Path] = typer.Argument(None, help="Articles or folders (default: seeds/)."),
+def ingest(paths: List[Path] = typer.Argument(None, help="Articles (.txt .md .html .pdf) or folders "
+                                                          "(default: seeds/ and the uploads)."),
            json_out: bool = typer.Option(False, "--json"),
            prune: Optional[bool] = typer.Option(None, help="Remove articles no longer present (default: for folders)."),
            rebuild: bool = typer.Option(False, help="Drop the collection first (e.g. after changing the embedder).")):
@@ -41,7 +42,7 @@ def ingest(paths: List[Path] = typer.Argument(None, help="Articles or folders (d
     try:
         for p in paths or []:
             if not p.exists():
-                raise AssistantError(f"{p} does not exist. Name article files (.txt, .md, .html) or folders.")
+                raise AssistantError(f"{p} does not exist. Name article files (.txt, .md, .html, .pdf) or folders.")
         if rebuild:
             from .index.store import drop_collection
 
@@ -56,6 +57,49 @@ def ingest(paths: List[Path] = typer.Argument(None, help="Articles or folders (d
     else:
         typer.echo(f"{report.articles} articles: {report.chunks_added} chunks added, {report.chunks_removed} removed, "
                    f"{report.chunks_unchanged} unchanged in {report.seconds:.1f} s")
+
+
+@app.command()
+def articles(json_out: bool = typer.Option(False, "--json")):
+    """List the indexed articles: SOURCE (what `remove` takes), title, date, language, passages."""
+    try:
+        rows = _assistant().articles()
+    except AssistantError as exc:
+        _fail(exc)
+    if json_out:
+        _print_json([{k: v for k, v in row.items() if k != "record"} for row in rows])
+        return
+    for row in rows:
+        typer.echo(f"{row['source']}\t{row.get('title', '')}\t{row.get('published') or row.get('event_dates', '')}\t"
+                   f"{row.get('lang', '')}\t{row.get('chunks', 0)} passages")
+
+
+@app.command()
+def show(source: str = typer.Argument(..., help="The article's SOURCE name, as `assistant articles` lists it."),
+         json_out: bool = typer.Option(False, "--json")):
+    """Print a whole indexed article as it was cleaned (citation offsets point into this text)."""
+    try:
+        article = _assistant().article(source)
+    except AssistantError as exc:
+        _fail(exc)
+    if json_out:
+        _print_json(article)
+    else:
+        typer.echo(article["text"])
+
+
+@app.command()
+def remove(source: str = typer.Argument(..., help="The article's SOURCE name, as `assistant articles` lists it."),
+           json_out: bool = typer.Option(False, "--json")):
+    """Remove an article: its passages, keyword entries, event record and uploaded file."""
+    try:
+        result = _assistant().remove(source)
+    except AssistantError as exc:
+        _fail(exc)
+    if json_out:
+        _print_json({"source": result.source, "chunks_removed": result.chunks, "message": result.message})
+    else:
+        typer.echo(result.message)
 
 
 @app.command()

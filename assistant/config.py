@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     seeds_dir: Path = PROJECT_ROOT / "seeds"
     store_dir: Path = PROJECT_ROOT / "vectorstore"
     collection: str = "articles"
+    uploads: Path | None = None  # where articles added in the UI are kept; empty: <store_dir>/uploads
+    max_upload_mb: float = 20.0  # largest article file the UI or `assistant ingest` takes
     chunk_size: int = 300
     chunk_overlap: int = 40
 
@@ -98,6 +100,10 @@ class Settings(BaseSettings):
     llm_model: str = "local"
     llm_api_key: str = "none"
     llm_timeout: float = 120.0
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.uploads or (self.store_dir / "uploads")
 
     @property
     def gguf_path(self) -> Path:

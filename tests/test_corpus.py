@@ -256,12 +256,12 @@ def test_load_articles_skips_bad_files_with_warnings(tmp_path):
 
 
 def test_iter_article_paths_expands_folders_sorted(tmp_path):
-    for rel in ["b.md", "a.txt", "c.HTML", "sub/d.htm", "notes.pdf", ".hidden.txt", ".git/x.txt"]:
+    for rel in ["b.md", "a.txt", "c.HTML", "sub/d.htm", "e.PDF", "notes.docx", ".hidden.txt", ".git/x.txt"]:
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text("x", encoding="utf-8")
     names = [p.relative_to(tmp_path).as_posix() for p in iter_article_paths(tmp_path)]
-    assert names == ["a.txt", "b.md", "c.HTML", "sub/d.htm"]
-    assert iter_article_paths([tmp_path / "a.txt", tmp_path / "notes.pdf"]) == [tmp_path / "a.txt"]
+    assert names == ["a.txt", "b.md", "c.HTML", "e.PDF", "sub/d.htm"]
+    assert iter_article_paths([tmp_path / "a.txt", tmp_path / "notes.docx"]) == [tmp_path / "a.txt"]
     assert len(iter_article_paths(SEEDS)) == 5
 
 

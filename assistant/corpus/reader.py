@@ -1,4 +1,4 @@
-"""Read article files (.txt, .md, .html) into cleaned Article records with their metadata."""
+"""Read article files (.txt, .md, .html, .pdf) into cleaned Article records with their metadata."""
 from __future__ import annotations
 
 import hashlib
@@ -10,13 +10,17 @@ from .cleaning import clean_with_stats
 from .decoding import decode_bytes
 from ..errors import InputError
 from .metadata import extract_metadata
+from ..text.language import HAN
 from ..types import Article
 
-SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
 _HTML = (".html", ".htm")
+_PDF = ".pdf"
 _MARKDOWN = (".md", ".markdown")
 _META_CHARSET = re.compile(rb"<meta[^>]+charset=[\"']?([\w-]+)", re.IGNORECASE)
 PathsArg = str | Path | Iterable[str | Path]
+_CJK = f"{HAN}\u3040-\u30ff\u3000-\u303f\uff00-\uffef"
+_PDF_GAP = re.compile(f"(?<=[{_CJK}])[ \t]+(?=[0-9A-Za-z])|(?<=[0-9A-Za-z%])[ \t]+(?=[{_CJK}])")
 
 
 def iter_article_paths(paths: PathsArg) -> list[Path]:
@@ -33,8 +37,9 @@ def iter_article_paths(paths: PathsArg) -> list[Path]:
     return sorted(found)
 
 
-def load_articles(paths: PathsArg) -> tuple[list[Article], list[str]]:
-    """Every readable article under paths, and one warning for each path or file that was skipped."""
+def load_articles(paths: PathsArg, max_mb: float | None = None) -> tuple[list[Article], list[str]]:
+    """Every readable article under paths, and one warning for each path or file that was skipped
+    (max_mb: files larger than this are skipped unread)."""
     paths = _as_paths(paths)
     warnings = [f"{p}: no such file or folder; check the path" for p in paths if not p.exists()]
     warnings += [f"{p}: not an article file; use {', '.join(SUFFIXES)}"
@@ -42,6 +47,8 @@ def load_articles(paths: PathsArg) -> tuple[list[Article], list[str]]:
     articles = []
     for path in iter_article_paths(paths):
         try:
+            if max_mb is not None:
+                check_size(path, max_mb)
             articles.append(read_article(path))
         except InputError as exc:
             warnings.append(str(exc))
@@ -60,6 +67,25 @@ def read_article(path: str | Path) -> Article:
     meta["published"] = meta["published"] or html_meta.get("published", "")
     meta["outlet"] = meta["outlet"] or html_meta.get("outlet", "")
     return Article(source=path.name, text=text, raw_chars=len(file_text), path=str(path), **meta)
+
+
+def check_size(path: Path, max_mb: float, name: str | None = None) -> None:
+    """InputError before anything is read when the file is larger than max_mb megabytes."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InputError(f"{name or path}: cannot be read ({exc.strerror}); check the path") from exc
+    if size > max_mb * 1_000_000:
+        raise InputError(f"{name or path}: {size / 1_000_000:.1f} MB is over the {max_mb:g} MB limit for an article; "
+                         "split it, or raise ASSISTANT_MAX_UPLOAD_MB")
+
+
+def check_type(name: str) -> str:
+    """The file name's suffix when the reader takes it, else InputError listing the ones it takes."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUFFIXES:
+        raise InputError(f"{name}: unsupported file type {suffix or '(none)'}; add {', '.join(SUFFIXES)} files")
+    return suffix
 
 
 def article_hash(article: Article) -> str:
@@ -87,13 +113,13 @@ def cleaning_report(paths: PathsArg) -> list[dict]:
 
 def _load(path: Path) -> tuple[str, str, dict]:
     """(the file's text, the article's raw text, metadata the HTML declares)."""
-    suffix = path.suffix.lower()
-    if suffix not in SUFFIXES:
-        raise InputError(f"{path}: unsupported file type {suffix or '(none)'}; use {', '.join(SUFFIXES)}")
+    suffix = check_type(str(path))
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{path}: cannot be read ({exc.strerror}); check the path and its permissions") from exc
+    if suffix == _PDF:
+        return _pdf_text(data, path)
     hint = m.group(1).decode("ascii") if suffix in _HTML and (m := _META_CHARSET.search(data[:4096])) else ""
     file_text = decode_bytes(data, str(path), hint)
     if suffix in _HTML:
@@ -120,6 +146,50 @@ def _html_text(html: str, path: Path) -> tuple[str, dict]:
     title = (doc.title or "").strip()
     body = doc.text if not title or doc.text.startswith(title) else f"{title}\n{doc.text}"
     return body, {"title": title, "published": doc.date or "", "outlet": doc.sitename or ""}
+
+
+def _pdf_text(data: bytes, path: Path) -> tuple[str, str, dict]:
+    """The PDF's text layer by pypdf, page after page (the cleaning re-joins lines the layout broke),
+    and the title its document information declares."""
+    if not data.startswith(b"%PDF-"):
+        raise InputError(f"{path}: not a PDF file (it does not start with %PDF-); save the article as .pdf, "
+                         ".html or .txt with the matching name")
+    try:
+        from pypdf import PdfReader
+        from pypdf.errors import PdfReadError
+    except ImportError as exc:
+        raise InputError(f"{path}: reading PDF needs pypdf, which failed to import ({exc}); "
+                         "install the project's requirements or save the article as .txt") from exc
+    import io
+    import logging
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings on odd but readable files are noise here
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise InputError(f"{path}: the PDF is password-protected; save an unprotected copy and add that")
+        pages = [page.extract_text() or "" for page in reader.pages]
+        info = reader.metadata or {}
+    except InputError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise InputError(f"{path}: the PDF cannot be read ({type(exc).__name__}: {exc}); "
+                         "export it again or save the article as .txt") from exc
+    text = _pdf_spacing("\n".join(p.strip() for p in pages if p.strip()))
+    if not text.strip():
+        raise InputError(f"{path}: the PDF has no text layer (a scan or images only); OCR is not supported, "
+                         "so add the article as text, HTML or a PDF with selectable text")
+    title = str(info.get("/Title") or "").strip()
+    if re.search(r"\.\w{2,4}$|^untitled", title, re.IGNORECASE):  # a file name or a tool's placeholder
+        title = ""
+    # no date from /CreationDate: that is when the PDF was made, often long after the article appeared
+    return text, text, {"title": title}
+
+
+def _pdf_spacing(text: str) -> str:
+    """Spaces a PDF's glyph layout puts between Chinese/Japanese characters and digits or Latin letters
+    ("2026 年 3 月", "项目 17 个") out: the dates and numbers are then read as written in the article."""
+    return _PDF_GAP.sub("", text)
 
 
 def _markdown_text(text: str) -> str:

@@ -54,16 +54,29 @@ def unique_articles(articles: list[Article]) -> tuple[list[Article], list[str]]:
     return kept, warnings
 
 
+def default_paths(settings: Settings) -> list[Path]:
+    """What `assistant ingest` and `serve` read when given no paths: the seeds and the uploaded articles."""
+    return [settings.seeds_dir] + ([settings.uploads_dir] if settings.uploads_dir.is_dir() else [])
+
+
 def ingest(settings: Settings, store, keyword_refresh: Callable[[], None] | None = None,
            paths: list[Path] | None = None, *, prune: bool | None = None, progress: bool = False) -> IngestReport:
     """Bring the store in line with the articles; only changed chunks are embedded or deleted.
 
     prune (default: when every path is a folder) removes articles that are no longer there.
+    Without paths, the seeds and uploads are read, and articles a user removed (`assistant remove`)
+    stay out; naming an article's file brings it back.
     """
     t0 = time.perf_counter()
-    paths = [Path(p) for p in (paths or [settings.seeds_dir])]
+    explicit = bool(paths)
+    paths = [Path(p) for p in (paths or default_paths(settings))]
     prune = all(p.is_dir() for p in paths) if prune is None else prune
-    articles, warnings = load_articles(paths)
+    articles, warnings = load_articles(paths, max_mb=settings.max_upload_mb)
+    removed_by_user = store.removed_sources()
+    if explicit and removed_by_user & {a.source for a in articles}:
+        store.set_removed(removed_by_user - {a.source for a in articles})
+    elif removed_by_user:
+        articles = [a for a in articles if a.source not in removed_by_user]
     articles, dup_warnings = unique_articles(articles)
     warnings = list(warnings) + dup_warnings
     for w in warnings:
@@ -106,17 +119,35 @@ def ingest(settings: Settings, store, keyword_refresh: Callable[[], None] | None
     return IngestReport(len(articles), added, removed, unchanged, time.perf_counter() - t0, tuple(warnings))
 
 
-def embed_and_store(settings: Settings, store, chunks: list[Chunk], progress: bool = False) -> int:
-    """Embed chunks and write them to the store in batches; returns how many were written."""
+def embed_and_store(settings: Settings, store, chunks: list[Chunk], progress: bool = False,
+                    on_progress: Callable[[int, int], None] | None = None) -> int:
+    """Embed chunks and write them to the store in batches; returns how many were written.
+
+    All or nothing: when a batch fails, the chunks this call wrote are deleted again before the error
+    goes on (they are new chunks: an article's old ones are only deleted after every add).
+    on_progress(done, total) is called after each batch.
+    """
     from tqdm import tqdm
 
     batch = max(1, settings.embed_batch_size)
     bar = tqdm(total=len(chunks), unit="chunk", desc="embedding", disable=not progress or not chunks)
-    for i in range(0, len(chunks), batch):
-        part = chunks[i:i + batch]
-        vectors = store.embeddings.embed_documents([embedding_text(c) for c in part])
-        store.upsert([c.chunk_id for c in part], [c.text for c in part],
-                     [chunk_metadata(c) for c in part], vectors)
-        bar.update(len(part))
-    bar.close()
+    written: list[str] = []
+    try:
+        for i in range(0, len(chunks), batch):
+            part = chunks[i:i + batch]
+            vectors = store.embeddings.embed_documents([embedding_text(c) for c in part])
+            written += [c.chunk_id for c in part]
+            store.upsert([c.chunk_id for c in part], [c.text for c in part],
+                         [chunk_metadata(c) for c in part], vectors)
+            bar.update(len(part))
+            if on_progress is not None:
+                on_progress(len(written), len(chunks))
+    except BaseException:
+        try:
+            store.delete(written)
+        except Exception:  # the store itself failed: the next start's repair removes the partial article
+            log.exception("could not delete the %d chunks of a failed ingest", len(written))
+        raise
+    finally:
+        bar.close()
     return len(chunks)

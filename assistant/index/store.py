@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import threading
 import uuid
 from dataclasses import dataclass
@@ -117,10 +118,36 @@ class Store:
     @_server_errors
     def set_generation(self, value: str | None = None) -> str:
         value = value or uuid.uuid4().hex
-        meta = dict(self.collection.metadata or {})
+        # read afresh: another process (`assistant remove` beside `serve`) may have changed other keys
+        meta = dict(self.vectorstore._client.get_collection(self.settings.collection).metadata or {})
         meta["generation"] = value
         self.collection.modify(metadata=meta)
         return value
+
+    # -- articles a user removed: default ingests leave them out (a JSON list in the collection metadata,
+    # so a Chroma server keeps it too)
+    @_server_errors
+    def removed_sources(self) -> set[str]:
+        col = self.vectorstore._client.get_collection(self.settings.collection)
+        try:
+            return set(json.loads(str((col.metadata or {}).get("removed", "[]"))))
+        except ValueError:
+            return set()
+
+    @_server_errors
+    def set_removed(self, sources: set[str]) -> None:
+        meta = dict(self.vectorstore._client.get_collection(self.settings.collection).metadata or {})
+        meta["removed"] = json.dumps(sorted(sources), ensure_ascii=False)
+        self.collection.modify(metadata=meta)
+
+    def chunk_counts(self) -> dict[str, tuple[int, int]]:
+        """Per source: (chunks stored, chunks its article has): fewer stored means a killed ingest."""
+        out: dict[str, list[int]] = {}
+        for chunk in self.iter_all(include_documents=False):
+            entry = out.setdefault(str(chunk.metadata.get("source", "")), [0, 0])
+            entry[0] += 1
+            entry[1] = max(entry[1], int(chunk.metadata.get("n_chunks", 0) or 0))
+        return {src: (stored, expected) for src, (stored, expected) in out.items()}
 
     @_server_errors
     def count(self) -> int:

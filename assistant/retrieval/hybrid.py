@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Settings
-from ..errors import StoreError
+from ..errors import InputError, StoreError
 from ..index.keyword import KeywordIndex
 from ..corpus.records import record_from_json
 from ..text.dates import ymd
@@ -271,6 +271,24 @@ class Retriever:
             return ""
         chunks = sorted(mine, key=lambda m: int(m.get("start", 0)))
         return "\n".join([str(mine[0].get("title", ""))] + [m.get("_text", "") for m in chunks])
+
+    def article(self, source: str) -> dict:
+        """The whole cleaned article, put back together from its chunks by their offsets (so a citation's
+        start/end point into it), with its metadata; InputError when no such article is indexed."""
+        self._ensure_fresh()
+        mine = [m for m in self._meta.values() if m.get("source") == source]
+        if not mine:
+            raise InputError(f"{source!r} is not an indexed article (it may have been removed); "
+                             "the articles panel and `assistant articles` list them")
+        size = max(int(m.get("end", 0)) for m in mine)
+        chars = ["\n"] * size  # between two chunks only the line breaks between sentences are not stored
+        for m in mine:
+            start, text = int(m.get("start", 0)), str(m.get("_text", ""))
+            chars[start:start + len(text)] = text
+        first = min(mine, key=lambda m: int(m.get("start", 0)))
+        meta = {k: v for k, v in first.items() if k not in ("_text", "record", "start", "end", "chunk_index")}
+        return {**meta, "source": source, "title": str(first.get("title", "")), "text": "".join(chars),
+                "chunks": len(mine)}
 
     def catalogue(self) -> dict[str, str]:
         """One line per article from its event record: title | date(s) | place | outlet | facts."""
