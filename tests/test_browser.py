@@ -135,3 +135,100 @@ def test_questions_in_chinese_and_english_are_answered_with_their_source(server,
         raise
     finally:
         page.close()
+
+
+UPLOADS = ROOT / "tests" / "fixtures" / "uploads"
+LAB_QUESTION = "青溪市与奥卢大学共建的联合实验室首批派驻了多少名研究人员？"
+EVIL_NAME = '<img src=x onerror="window.__xss=1">.txt'
+
+
+def wait_ready(page) -> None:
+    page.locator("#question textarea").wait_for(timeout=60_000)
+    page.wait_for_function("document.querySelector('#status').innerText.includes('Ready')", timeout=600_000)
+
+
+def no_script_ran(page) -> None:
+    assert page.evaluate("typeof window.__xss") == "undefined"
+    assert page.locator("#injected").count() == 0
+
+
+def test_an_uploaded_article_is_answered_read_in_full_kept_over_a_reload_and_removed(server, browser, tmp_path):
+    """Issue 18 end to end: upload an HTML news page (furniture, a script) and a PDF, plus a text file whose
+    name and text are markup; ask what only the page answers; open the cited article; reload; export;
+    remove the page; the same question is then refused."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    evil = tmp_path / EVIL_NAME
+    evil.write_text("<script>window.__xss=2</script>青溪测试页面\n2026年6月1日，青溪市举行安全测试活动"
+                    '<img src=x onerror="window.__xss=3">，参加者300名。', encoding="utf-8")
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    try:
+        page.goto(server, wait_until="load")
+        wait_ready(page)
+        page.locator("#manage").get_by_text("Add or remove articles").click()
+        page.locator("#upload input[type=file]").set_input_files(
+            [str(UPLOADS / "qingxi_lab.html"), str(UPLOADS / "qingxi_fair.pdf"), str(evil)])
+        page.wait_for_function("(document.querySelector('#upload-status').innerText.match(/Added|Not added/g)"
+                               " || []).length >= 3", timeout=300_000)
+        status = page.locator("#upload-status").inner_text()
+        assert status.count("Added") == 3 and "Not added" not in status, status
+        evil_source = re.search(r" as (\S*onerror\S*\.txt):", status).group(1)
+        assert re.fullmatch(r"[\w.\-()\[\]]+", evil_source), evil_source  # sanitised: no markup, no path
+        panel = page.locator("#articles").inner_text()
+        assert "青溪市与奥卢大学共建智能传感联合实验室" in panel and "青溪市举办科技合作对接会" in panel
+        assert "<script>window.__xss=2</script>青溪测试页面" in panel  # shown as text, not run
+        no_script_ran(page)
+        page.screenshot(path=str(SHOTS / "04_uploaded.png"), full_page=True)
+
+        ask(page, LAB_QUESTION)
+        bot = page.locator(LAST_BOT).last
+        final = bot.inner_text()
+        assert "45" in final.split("Sources")[0] and "qingxi_lab.html" in bot.locator("#src-1-1").inner_text(), final
+        page.screenshot(path=str(SHOTS / "05_answer_from_upload.png"), full_page=True)
+
+        bot.locator("#src-1-1 a.open-article").click()
+        page.wait_for_function("document.querySelector('#article-view mark#cited') !== null", timeout=30_000)
+        reader = page.locator("#article-view")
+        marked = "".join(reader.locator("mark").all_inner_texts())
+        assert "首批派驻研究人员45名" in marked
+        assert "周明远表示" in reader.inner_text() and "热门推荐" not in reader.inner_text()  # the whole, cleaned
+        assert 'onerror="window.__xss=' in reader.inner_text()  # the page's own markup text, escaped
+        page.wait_for_timeout(500)
+        box = page.locator("#article-view mark#cited").bounding_box()
+        assert box is not None and 0 <= box["y"] <= 1000, box  # scrolled into view
+        no_script_ran(page)
+        page.screenshot(path=str(SHOTS / "06_cited_article.png"), full_page=False)
+
+        # the text file: opened through the same link a source carries
+        page.evaluate("""() => { const a = document.createElement('a');
+            a.href = '#article:' + encodeURIComponent(SOURCE) + ':0:0';
+            a.textContent = 'open'; document.body.appendChild(a); a.click(); }""".replace("SOURCE", repr(evil_source)))
+        page.wait_for_function("document.querySelector('#article-view').innerText.includes('参加者300名')",
+                               timeout=30_000)
+        no_script_ran(page)
+
+        page.reload(wait_until="load")
+        wait_ready(page)
+        page.wait_for_function("document.querySelectorAll(\"#chat [data-testid='bot']\").length === 1", timeout=30_000)
+        assert "45" in page.locator(LAST_BOT).last.inner_text()
+        page.screenshot(path=str(SHOTS / "07_after_reload.png"), full_page=True)
+        with page.expect_download(timeout=30_000) as download:
+            page.locator("#export").click()
+        exported = Path(download.value.path()).read_text(encoding="utf-8")
+        assert f"**Q:** {LAB_QUESTION}" in exported and "- [1] " in exported and "qingxi_lab.html" in exported
+
+        page.locator("#manage").get_by_text("Add or remove articles").click()
+        page.locator("#remove-choice input").click()
+        page.get_by_role("option").filter(has_text="qingxi_lab.html").first.click()
+        page.locator("#remove").click()
+        page.wait_for_function("document.querySelector('#upload-status').innerText.includes('Removed')",
+                               timeout=60_000)
+        assert "青溪市与奥卢大学共建智能传感联合实验室" not in page.locator("#articles").inner_text()
+        ask(page, LAB_QUESTION)
+        refused = page.locator(LAST_BOT).last.inner_text()
+        assert "文章中没有找到这个问题的答案" in refused and "Sources" not in refused, refused
+        page.screenshot(path=str(SHOTS / "08_removed_then_refused.png"), full_page=True)
+    except BaseException:
+        page.screenshot(path=str(SHOTS / "99_upload_failure.png"), full_page=True)
+        raise
+    finally:
+        page.close()

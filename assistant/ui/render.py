@@ -4,6 +4,7 @@ from __future__ import annotations
 import html
 import re
 from typing import Iterable
+from urllib.parse import quote, unquote
 
 from ..errors import AssistantError
 from ..text.language import LANG_LABELS
@@ -67,9 +68,24 @@ def _heading(title: str, meta: dict) -> str:
     return f'<b>{_one_line(title)}</b>' + "".join(f" · {_one_line(f)}" for f in facts)
 
 
+def article_link(source: str, start: int = 0, end: int = 0) -> str:
+    """The fragment a click on a source opens the whole article by (the page's script reads it)."""
+    return f"#article:{quote(source, safe='')}:{int(start)}:{int(end)}"
+
+
+def parse_article_link(ref: str) -> tuple[str, int, int]:
+    """(source, start, end) from article_link's fragment, with or without its '#article:' prefix."""
+    ref = str(ref or "").removeprefix("#").removeprefix("article:")
+    source, _, span = ref.partition(":")
+    start, _, end = span.partition(":")
+    return unquote(source), int(start) if start.isdigit() else 0, int(end) if end.isdigit() else 0
+
+
 def source_entry(cite: Citation, passage: Passage | None, turn: int, article: dict | None = None) -> str:
     meta = {**(article or {}), **(passage.metadata if passage else {})}
     head = _heading(cite.title or (passage.title if passage else "") or cite.source, meta)
+    head = (f'<a class="open-article" title="Read the whole article" '
+            f'href="{article_link(cite.source, cite.start, cite.end)}">{head}</a>')
     same_chunk = passage is not None and passage.chunk_id == cite.chunk_id
     span = (cite.start - passage.start, cite.end - passage.start) if same_chunk and cite.end > cite.start else None
     body = highlight(passage.text, cite.snippet, span) if same_chunk else f"<mark>{_one_line(cite.snippet)}</mark>"
@@ -150,6 +166,53 @@ def _facts(record) -> str:
     parts = [f"{name}: {'、'.join(record.values(name))}"
              for name in ("organisers", "countries", "people", "signed") if record.values(name)]
     return " · ".join(parts)
+
+
+def article_view(article: dict, start: int = 0, end: int = 0) -> str:
+    """The whole cleaned article, escaped, one paragraph a line, the cited span [start, end) in
+    <mark id="cited"> (the page scrolls to it); its heading names the title, date, outlet and file."""
+    text = str(article.get("text", ""))
+    head = _heading(article.get("title") or article.get("source", ""), article)
+    if not 0 <= start < end <= len(text):
+        start = end = 0
+
+    paras, offset, first = [], 0, True
+    for line in text.split("\n"):
+        a, b = max(start, offset), min(end, offset + len(line))
+        if a < b:  # this paragraph holds (part of) the cited span
+            a, b = a - offset, b - offset
+            anchor = ' id="cited"' if first else ""
+            mark = f"<mark{anchor}>{html.escape(line[a:b])}</mark>"
+            line_html, first = f"{html.escape(line[:a])}{mark}{html.escape(line[b:])}", False
+        else:
+            line_html = html.escape(line)
+        if line.strip():
+            paras.append(f"<p>{line_html}</p>")
+        offset += len(line) + 1
+    return (f'<div class="article"><div class="article-head">{head} <code>{_one_line(article.get("source", ""))}'
+            f'</code></div><div class="article-body">{"".join(paras)}</div></div>')
+
+
+def upload_summary(lines: list[str]) -> str:
+    """The upload box's status: one escaped line per file."""
+    return "\n".join(f"- {_one_line(line)}" for line in lines)
+
+
+def article_choices(articles: list[dict]) -> list[tuple[str, str]]:
+    """(label, source) for the remove menu: the title with the file name, so two like titles differ."""
+    return [(f"{a.get('title') or a.get('source', '')} · {a.get('source', '')}", str(a.get("source", "")))
+            for a in articles]
+
+
+def transcript_entry(question: str, answer: Answer, articles: dict[str, dict] | None = None) -> str:
+    """One question and its answer with numbered sources, as Markdown for the export."""
+    text, _, sources = plain_answer(answer, articles).partition("\n\nSources:\n")
+    listed = "".join(f"\n- {line}" for line in sources.split("\n") if line)
+    return f"**Q:** {question}\n\n{text}" + (f"\n\nSources:\n{listed}" if listed else "")
+
+
+def export_markdown(entries: list[str]) -> str:
+    return "# News assistant: conversation\n\n" + "\n\n---\n\n".join(entries) + "\n"
 
 
 def status_line(state: str, seconds: float = 0.0, detail: str = "") -> str:
