@@ -115,8 +115,9 @@ class Handlers:
             return {}
 
     def _ready(self) -> None:
-        self.warmup.start()
-        self.warmup.done.wait()
+        if not self.warmup.done.is_set():  # a warm-up marked done (tests) is not started again
+            self.warmup.start()
+            self.warmup.done.wait()
 
     def respond(self, message, chat, history):
         """Stream one answer into the chat; yields (textbox, chat, history)."""
