@@ -14,6 +14,8 @@ from .errors import AssistantError
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks that print figures.")
 app.add_typer(bench_app, name="bench")
+users_app = typer.Typer(no_args_is_help=True, help="Sign-in users of the web UI (passwords kept as scrypt hashes).")
+app.add_typer(users_app, name="users")
 
 
 def _fail(exc: Exception) -> None:
@@ -179,6 +181,94 @@ def serve(host: str = "127.0.0.1", port: int = 7860, no_ingest: bool = typer.Opt
         launch(_assistant(), host=host, port=port, ingest=not no_ingest)
     except AssistantError as exc:
         _fail(exc)
+
+
+def _password(stdin: bool) -> str:
+    if stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@users_app.command("add")
+def users_add(name: str, admin: bool = typer.Option(False, "--admin", help="May add and remove articles."),
+              password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from stdin.")):
+    """Add a user (or set a user's password) in the users file; only a scrypt hash is stored."""
+    from .ui.auth import save_user
+
+    try:
+        path = save_user(Settings(), name, _password(password_stdin), "admin" if admin else "user")
+    except AssistantError as exc:
+        _fail(exc)
+    typer.echo(f"{name} ({'admin' if admin else 'user'}) saved in {path}")
+
+
+@users_app.command("remove")
+def users_remove(name: str):
+    """Remove a user from the users file."""
+    from .ui.auth import delete_user
+
+    if not delete_user(Settings(), name):
+        _fail(AssistantError(f"{name} is not in the users file; `assistant users list` shows who is"))
+    typer.echo(f"{name} removed")
+
+
+@users_app.command("list")
+def users_list():
+    """The users who can sign in (from the users file and ASSISTANT_USERS), with their role."""
+    from .ui.auth import load_users
+
+    try:
+        for user in load_users(Settings()).values():
+            typer.echo(f"{user.name}\t{user.role}")
+    except AssistantError as exc:
+        _fail(exc)
+
+
+@users_app.command("hash")
+def users_hash(password_stdin: bool = typer.Option(False, "--password-stdin")):
+    """Print a password's scrypt hash, for ASSISTANT_USERS=NAME:HASH[:admin]."""
+    from .ui.auth import hash_password
+
+    try:
+        typer.echo(hash_password(_password(password_stdin)))
+    except AssistantError as exc:
+        _fail(exc)
+
+
+@bench_app.command("load")
+def bench_load(users: int = typer.Option(10, "--users", min=1), minutes: float = typer.Option(3.0, "--minutes"),
+               url: Optional[str] = typer.Option(None, "--url", help="A running app; default: start one here."),
+               questions: Path = typer.Option(Path("../shared/eval/dev_qa.jsonl"), help="JSONL with 'question'."),
+               think: float = typer.Option(5.0, help="Mean seconds a user thinks between questions."),
+               upload_every: float = typer.Option(0.0, help="Seconds between uploads by one user (0: none)."),
+               user: Optional[str] = typer.Option(None, help="Sign in as this user (password: ASSISTANT_LOAD_PASSWORD)."),
+               pid: Optional[int] = typer.Option(None, help="The server's pid for RSS, with --url."),
+               json_out: bool = typer.Option(False, "--json")):
+    """Simulated users asking through the app's API: answered, failed, rejected busy, wait and answer p50/p95, RSS."""
+    import os
+
+    from .bench.load import question_pool, rss_of, run_load, start_server
+    from .bench.servers import free_port
+
+    proc = None
+    try:
+        if url is None:
+            port = free_port()
+            proc = start_server(port)
+            url, pid = f"http://127.0.0.1:{port}/", proc.pid
+        auth = (user, os.environ.get("ASSISTANT_LOAD_PASSWORD", "")) if user else None
+        report = run_load(url, users, minutes * 60, question_pool(questions), think_s=think,
+                          upload_every_s=upload_every, auth=auth, rss=rss_of(pid) if pid else None,
+                          progress=not json_out)
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=30)
+    if json_out:
+        _print_json(report)
+        return
+    for key, value in report.items():
+        typer.echo(f"{key}: {value}")
 
 
 @bench_app.command("retrieval")

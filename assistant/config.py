@@ -101,6 +101,19 @@ class Settings(BaseSettings):
     llm_api_key: str = "none"
     llm_timeout: float = 120.0
 
+    # many users on one machine
+    concurrency: int = 1  # answers generated at once on a remote endpoint (the bundled local model: always 1)
+    queue_limit: int = 20  # questions waiting for the model; past it a new one is turned away at once as busy
+    rate_limit: int = 10  # questions per minute per user (signed in) or browser session; 0: no limit
+    users_file: Path | None = None  # sign-in users with scrypt hashes; empty: <store_dir>/users.json
+    users: str = ""  # sign-in users in the environment: "name:scrypt$…[:admin];…" (`assistant users hash`)
+    upload_role: Literal["admin", "user"] = "admin"  # who may add and remove articles when sign-in is on
+
+    @property
+    def answer_concurrency(self) -> int:
+        """Answers generated at once: one on the in-process llama.cpp model, ASSISTANT_CONCURRENCY on an endpoint."""
+        return max(1, self.concurrency) if self.llm_base_url else 1
+
     @property
     def uploads_dir(self) -> Path:
         return self.uploads or (self.store_dir / "uploads")

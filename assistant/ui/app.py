@@ -12,7 +12,10 @@ import threading
 import time
 from pathlib import Path
 
+import gradio as gr
+
 from . import render
+from .auth import Authenticator, is_loopback
 from ..errors import AssistantError
 from ..types import Sources
 
@@ -98,6 +101,60 @@ class Warmup:
         return render.status_line("ready", detail=f"{articles} article{'' if articles == 1 else 's'} indexed.")
 
 
+BUSY = "The assistant is busy: {waiting} questions are already waiting. Try again in a moment."
+RATE = ("You asked {asked} questions in the last minute; the limit is {limit}. "
+        "Try again in {wait:.0f} s.")
+NOT_ADMIN = "Only administrators can add or remove articles; sign in as one (`assistant users add NAME --admin`)."
+
+
+def waiting_in(app, concurrency_id: str) -> int:
+    """Events waiting (not yet started) in one of Gradio's concurrency groups; 0 before the queue exists."""
+    queue = getattr(getattr(app, "_queue", None), "event_queue_per_concurrency_id", {}).get(concurrency_id)
+    return len(queue.queue) if queue is not None else 0
+
+
+class Admission:
+    """Turns a question away at once, before it queues: past the per-user rate, or when as many questions
+    as the queue limit already wait for the model (Gradio runs it as the event's validator)."""
+
+    def __init__(self, settings, waiting):
+        self.settings, self.waiting = settings, waiting
+        self._asked: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def refusal(self, who: str) -> str | None:
+        now, limit = time.monotonic(), self.settings.rate_limit
+        with self._lock:
+            recent = [t for t in self._asked.get(who, []) if now - t < 60.0]
+            if limit and len(recent) >= limit:
+                self._asked[who] = recent
+                return RATE.format(asked=len(recent), limit=limit, wait=max(1.0, 60.0 - (now - recent[0])))
+            waiting = self.waiting()
+            if waiting >= self.settings.queue_limit:
+                return BUSY.format(waiting=waiting)
+            self._asked[who] = recent + [now]
+            if len(self._asked) > 10_000:  # sessions come and go: keep the recent ones only
+                self._asked = {k: v for k, v in self._asked.items() if v and now - v[-1] < 60.0}
+        return None
+
+    @staticmethod
+    def who(request) -> str:
+        return (getattr(request, "username", None) or getattr(request, "session_hash", None) or "anonymous")
+
+    def chat(self, message, chat, history, transcript, request: gr.Request = None):
+        """The chat: raised as gr.Error, which the page shows at once in a notice (a validation message has
+        no place on the borderless question box); the question stays in the box."""
+        reason = self.refusal(self.who(request))
+        if reason:
+            raise gr.Error(reason, title="Not now")
+        return [gr.validate(True, "")] * 4
+
+    def api(self, question, history, request: gr.Request = None):
+        """/ask: a validation error (HTTP 422), which gradio_client raises as ValidationError with the message."""
+        reason = self.refusal(self.who(request))
+        return [gr.validate(reason is None, reason or ""), gr.validate(True, "")]
+
+
 class Handlers:
     """Gradio-facing functions; per-session history lives in a gr.State the caller passes in.
 
@@ -105,8 +162,17 @@ class Handlers:
     wipe a question the user is already typing.
     """
 
-    def __init__(self, assistant, warmup: Warmup, keep=None):
+    def __init__(self, assistant, warmup: Warmup, keep=None, auth: Authenticator | None = None):
         self.assistant, self.warmup, self.keep = assistant, warmup, keep
+        self.auth = auth
+
+    def may_manage(self, request=None) -> bool:
+        """Whether this user may add or remove articles (everyone when sign-in is off)."""
+        return self.auth is None or self.auth.may_manage(getattr(request, "username", None))
+
+    def manage_panel(self, request: gr.Request = None):
+        """Page load: the add/remove panel only for those who may use it."""
+        return gr.update(visible=self.may_manage(request))
 
     def _articles(self) -> dict[str, dict]:
         try:
@@ -202,11 +268,14 @@ class Handlers:
         return (self.warmup.status(len(articles)), render.article_rows(articles),
                 gr.update(choices=render.article_choices(articles), value=None))
 
-    def add_files(self, files):
+    def add_files(self, files, request: gr.Request = None):
         """Add uploaded files one by one, reporting each step; yields (upload status, status line, table,
         remove menu, file box). A file that fails is reported and leaves the store as it was."""
         paths = [Path(f if isinstance(f, (str, Path)) else getattr(f, "name", "")) for f in files or []]
         lines: list[str] = []
+        if paths and not self.may_manage(request):
+            yield render.upload_summary([NOT_ADMIN]), self.keep, self.keep, self.keep, None
+            return
         if not paths:
             yield self.keep, self.keep, self.keep, self.keep, self.keep
             return
@@ -238,8 +307,10 @@ class Handlers:
             yield (render.upload_summary(lines), *self.panel(), self.keep)
         yield render.upload_summary(lines), self.keep, self.keep, self.keep, None
 
-    def remove(self, source):
+    def remove(self, source, request: gr.Request = None):
         """Remove the chosen article; yields (upload status, status line, table, remove menu, reader)."""
+        if not self.may_manage(request):
+            return render.upload_summary([NOT_ADMIN]), self.keep, self.keep, self.keep, self.keep
         if not source:
             return render.upload_summary(["Choose an article to remove first."]), self.keep, self.keep, self.keep, \
                 self.keep
@@ -302,14 +373,13 @@ def _new_secret(path: Path) -> str:
     return secret
 
 
-def create_app(assistant, warmup: Warmup | None = None):
-    """The Blocks app; nothing is loaded until a page opens or a question comes (see Warmup)."""
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    import gradio as gr
+def create_app(assistant, warmup: Warmup | None = None, auth: Authenticator | None = None):
+    """The Blocks app; nothing is loaded until a page opens or a question comes (see Warmup).
 
+    auth: who is signed in decides who may add and remove articles (None: everyone, on loopback)."""
     from ..corpus.reader import SUFFIXES
 
-    h = Handlers(assistant, warmup or Warmup(assistant), keep=gr.skip())
+    h = Handlers(assistant, warmup or Warmup(assistant), keep=gr.skip(), auth=auth)
     private = dict(queue=False, api_visibility="private")
     limit_mb = assistant.settings.max_upload_mb
     with gr.Blocks(title="News assistant", analytics_enabled=False) as app:
@@ -339,7 +409,7 @@ def create_app(assistant, warmup: Warmup | None = None):
                     table = gr.Dataframe(headers=["Title", "Date", "Language", "Chunks", "Event record"],
                                          interactive=False, wrap=True, elem_id="articles",
                                          column_widths=["30%", "14%", "10%", "8%", "38%"], show_label=False)
-                with gr.Accordion("Add or remove articles", open=False, elem_id="manage"):
+                with gr.Accordion("Add or remove articles", open=False, elem_id="manage") as manage:
                     upload = gr.File(label=f"Add articles: {' '.join(SUFFIXES)}, up to {limit_mb:g} MB each",
                                      file_count="multiple", file_types=list(SUFFIXES), type="filepath",
                                      elem_id="upload", height=140)
@@ -355,9 +425,14 @@ def create_app(assistant, warmup: Warmup | None = None):
                                       container=False)
                 open_go = gr.Button("open", elem_id="open-article-go", elem_classes="offscreen")
 
+        # one model answers one question at a time (an endpoint: ASSISTANT_CONCURRENCY); the others wait in
+        # Gradio's queue, which shows each waiting user their place and an estimate; past the queue limit
+        # (or the user's rate) a question is turned away at once by the admission check
+        admission = Admission(assistant.settings, lambda: waiting_in(app, "answer"))
+        concurrency = assistant.settings.answer_concurrency
         answer = dict(fn=h.respond_kept, inputs=[box, chat, history, transcript],
-                      outputs=[box, chat, history, transcript],
-                      concurrency_limit=4, concurrency_id="answer", api_visibility="undocumented")
+                      outputs=[box, chat, history, transcript], validator=admission.chat,
+                      concurrency_limit=concurrency, concurrency_id="answer", api_visibility="undocumented")
 
         def keep_conversation(event):
             """After an answer: the conversation into the browser's storage, the export file renewed."""
@@ -373,11 +448,12 @@ def create_app(assistant, warmup: Warmup | None = None):
         chat.clear(inputs=None, **cleared)  # the chatbot's own bin
 
         ask_box, ask_out = gr.Textbox(visible=False), gr.Markdown(visible=False, label="answer")
-        ask_box.submit(h.ask, [ask_box, history], [ask_out, history], api_name="ask",
-                       concurrency_limit=4, concurrency_id="answer")
+        ask_box.submit(h.ask, [ask_box, history], [ask_out, history], api_name="ask", validator=admission.api,
+                       concurrency_limit=concurrency, concurrency_id="answer")
 
         upload.upload(h.add_files, upload, [upload_status, status, table, choice, upload],
-                      concurrency_limit=1, concurrency_id="ingest", api_visibility="private")
+                      concurrency_limit=1, concurrency_id="ingest", api_name="add_articles",
+                      api_visibility="undocumented")
         remove.click(h.remove, choice, [upload_status, status, table, choice, article],
                      concurrency_limit=1, concurrency_id="ingest", api_visibility="private")
         open_go.click(h.open_article, open_box, [article, reader], **private) \
@@ -385,6 +461,7 @@ def create_app(assistant, warmup: Warmup | None = None):
 
         app.load(h.status, None, [status, table, choice], concurrency_limit=None, show_progress="hidden",
                  api_visibility="private")
+        app.load(h.manage_panel, None, manage, **private)
         app.load(h.restore, saved, [chat, history, transcript], **private) \
             .then(h.export, transcript, export, **private)
     return app
@@ -392,13 +469,30 @@ def create_app(assistant, warmup: Warmup | None = None):
 
 def launch(assistant, host: str = "127.0.0.1", port: int = 7860, ingest: bool = True, **launch_kwargs):
     """Start loading (and ingesting) in the background, then serve on host:port; returns the app."""
+    from .auth import users_path
+
+    auth = Authenticator(assistant.settings)
+    if not auth and not is_loopback(host):
+        raise AssistantError(
+            f"Refusing to serve on {host} without sign-in: anyone who can reach it could read and change the "
+            f"articles. Add a user first with `assistant users add NAME --admin` (it asks the password and keeps "
+            f"only its scrypt hash, in {users_path(assistant.settings)}), or set ASSISTANT_USERS to "
+            "NAME:HASH[:admin] made by `assistant users hash`; or serve on 127.0.0.1.")
     warmup = Warmup(assistant, ingest=ingest)
-    app = create_app(assistant, warmup)
+    app = create_app(assistant, warmup, auth if auth else None)
     warmup.start()  # only now: a first import of numpy racing gradio's in another thread can fail
     app.queue(default_concurrency_limit=4)
     # no allowed_paths: the app serves its own assets only, never files from this machine
     # uploads larger than the article limit are refused by Gradio before they are written to disk
     max_mb = assistant.settings.max_upload_mb
+    if auth:
+        from starlette.middleware import Middleware
+
+        from .auth import PageNeedsSignIn
+
+        launch_kwargs.setdefault("auth", auth)
+        launch_kwargs.setdefault("auth_message", "Sign in to ask about the news articles.")
+        launch_kwargs.setdefault("app_kwargs", {"middleware": [Middleware(PageNeedsSignIn)]})
     app.launch(server_name=host, server_port=port, css=CSS, js=OPEN_ARTICLE_JS, ssr_mode=False, mcp_server=False,
                pwa=False, enable_monitoring=False, footer_links=["api"], show_error=False,
                max_file_size=f"{max(1, int(max_mb * 1000))}kb", **launch_kwargs)
