@@ -128,6 +128,14 @@ def test_questions_in_chinese_and_english_are_answered_with_their_source(server,
         check_answer(page, states, ("Kean", "肯恩"))
         page.screenshot(path=str(SHOTS / "03_answer_en.png"), full_page=True)
 
+        # the cited article in full, in its own script (繁體), the cited span marked and in view
+        page.locator(LAST_BOT).last.locator("#src-1-1 a.open-article").click()
+        page.wait_for_function("document.querySelector('#article-view mark#cited') !== null", timeout=30_000)
+        reader = page.locator("#article-view").inner_text()
+        assert SOURCE in reader and len(reader) > 1000 and "瑞安" in reader  # the whole article, not a snippet
+        page.wait_for_timeout(500)  # the page scrolls to the mark 150 ms after it is shown
+        assert 0 <= page.locator("#article-view mark#cited").bounding_box()["y"] < 1000
+
         assert re.search(r"\b[1-9]\d* articles? indexed", page.locator("#status").inner_text())
         assert "瑞安" in page.locator("#articles").inner_text()  # the panel lists the articles by title
     except BaseException:

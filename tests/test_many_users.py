@@ -290,3 +290,25 @@ def test_a_question_turned_away_as_busy_says_so_on_the_page_and_keeps_the_questi
             browser.close()
     finally:
         app.close()
+
+
+def test_an_endpoint_with_concurrency_2_answers_two_at_once_and_queues_the_third(seeded, embeddings):
+    """ASSISTANT_CONCURRENCY applies to an OpenAI-compatible endpoint (the URL only selects the setting
+    here; the slow fake model stands in for the server)."""
+    model = SlowStream(reply=LONG_REPLY, pace=0.05)
+    app, url = serve(seeded, embeddings, model, llm_base_url="http://127.0.0.1:9/v1", concurrency=2,
+                     queue_limit=5, rate_limit=0)
+    try:
+        Client(url, verbose=False).predict(QUESTION, api_name="/ask")  # warm-up done
+        jobs = [Client(url, verbose=False).submit(QUESTION, api_name="/ask") for _ in range(3)]
+        running = (Status.PROCESSING, Status.ITERATING, Status.PROGRESS)
+
+        def two_running_one_waiting():
+            codes = [j.status().code for j in jobs]
+            return sum(c in running for c in codes) == 2 and codes.count(Status.IN_QUEUE) == 1
+
+        wait_for(two_running_one_waiting, 60)
+        assert all(j.result(timeout=120).count("博士后工作站") for j in jobs)
+    finally:
+        app.close()
+    assert make(seeded, embeddings, model, concurrency=4).settings.answer_concurrency == 1  # local model: 1
