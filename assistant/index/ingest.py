@@ -73,8 +73,9 @@ def ingest(settings: Settings, store, keyword_refresh: Callable[[], None] | None
     prune = all(p.is_dir() for p in paths) if prune is None else prune
     articles, warnings = load_articles(paths, max_mb=settings.max_upload_mb)
     removed_by_user = store.removed_sources()
-    if explicit and removed_by_user & {a.source for a in articles}:
-        store.set_removed(removed_by_user - {a.source for a in articles})
+    named = {a.source for a in articles}
+    if explicit and removed_by_user & named:
+        store.set_removed(removed_by_user - named)
     elif removed_by_user:
         articles = [a for a in articles if a.source not in removed_by_user]
     articles, dup_warnings = unique_articles(articles)

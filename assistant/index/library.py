@@ -145,11 +145,12 @@ def remove_article(settings: Settings, store, refresh: Callable[[], None], sourc
     store.set_generation("dirty")
     store.delete(sorted(ids))
     notes = []
+    bare = Path(source).name == source  # a stored source is a bare file name: never a path out of a folder
     upload = settings.uploads_dir / source
-    if Path(source).name == source and upload.is_file():  # a stored source is a bare file name
+    if bare and upload.is_file():
         upload.unlink()
         notes.append("its uploaded file was deleted")
-    if Path(source).name == source and (settings.seeds_dir / source).is_file():
+    if bare and (settings.seeds_dir / source).is_file():
         store.set_removed(store.removed_sources() | {source})
         notes.append(f"it stays out of later ingests until `assistant ingest {settings.seeds_dir / source}`")
     refresh()

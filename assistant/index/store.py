@@ -110,44 +110,39 @@ class Store:
                 "or set ASSISTANT_EMBEDDER back to the model that built it.")
 
     # -- generation: a token that changes whenever the contents change; 'dirty' while an ingest runs
+    # -- collection metadata, always read afresh: another process (`assistant remove` beside `serve`)
+    # may have changed it since this one opened the collection
     @_server_errors
-    def generation(self) -> str:
-        col = self.vectorstore._client.get_collection(self.settings.collection)
-        return str((col.metadata or {}).get("generation", ""))
+    def _metadata(self) -> dict:
+        return dict(self.vectorstore._client.get_collection(self.settings.collection).metadata or {})
 
     @_server_errors
+    def _set_metadata(self, key: str, value: str) -> None:
+        self.collection.modify(metadata={**self._metadata(), key: value})
+
+    def generation(self) -> str:
+        return str(self._metadata().get("generation", ""))
+
     def set_generation(self, value: str | None = None) -> str:
         value = value or uuid.uuid4().hex
-        # read afresh: another process (`assistant remove` beside `serve`) may have changed other keys
-        meta = dict(self.vectorstore._client.get_collection(self.settings.collection).metadata or {})
-        meta["generation"] = value
-        self.collection.modify(metadata=meta)
+        self._set_metadata("generation", value)
         return value
 
     # -- articles a user removed: default ingests leave them out (a JSON list in the collection metadata,
     # so a Chroma server keeps it too)
-    @_server_errors
     def removed_sources(self) -> set[str]:
-        col = self.vectorstore._client.get_collection(self.settings.collection)
         try:
-            return set(json.loads(str((col.metadata or {}).get("removed", "[]"))))
+            return set(json.loads(str(self._metadata().get("removed", "[]"))))
         except ValueError:
             return set()
 
-    @_server_errors
     def set_removed(self, sources: set[str]) -> None:
-        meta = dict(self.vectorstore._client.get_collection(self.settings.collection).metadata or {})
-        meta["removed"] = json.dumps(sorted(sources), ensure_ascii=False)
-        self.collection.modify(metadata=meta)
+        self._set_metadata("removed", json.dumps(sorted(sources), ensure_ascii=False))
 
     def chunk_counts(self) -> dict[str, tuple[int, int]]:
         """Per source: (chunks stored, chunks its article has): fewer stored means a killed ingest."""
-        out: dict[str, list[int]] = {}
-        for chunk in self.iter_all(include_documents=False):
-            entry = out.setdefault(str(chunk.metadata.get("source", "")), [0, 0])
-            entry[0] += 1
-            entry[1] = max(entry[1], int(chunk.metadata.get("n_chunks", 0) or 0))
-        return {src: (stored, expected) for src, (stored, expected) in out.items()}
+        ids, _, _, expected = self._scan()
+        return {src: (len(chunk_ids), expected[src]) for src, chunk_ids in ids.items()}
 
     @_server_errors
     def count(self) -> int:
@@ -193,9 +188,15 @@ class Store:
 
     def stored_state(self) -> tuple[dict[str, set[str]], dict[str, str], dict[str, int]]:
         """stored_articles plus the lowest metadata version among each source's chunks."""
+        return self._scan()[:3]
+
+    def _scan(self) -> tuple[dict[str, set[str]], dict[str, str], dict[str, int], dict[str, int]]:
+        """One metadata pass: chunk ids per source, the source of each article hash, each source's lowest
+        metadata version and the chunk count its article was cut into (n_chunks)."""
         ids: dict[str, set[str]] = {}
         hashes: dict[str, str] = {}
         versions: dict[str, int] = {}
+        expected: dict[str, int] = {}
         for chunk in self.iter_all(include_documents=False):
             source = str(chunk.metadata.get("source", ""))
             ids.setdefault(source, set()).add(chunk.chunk_id)
@@ -203,7 +204,8 @@ class Store:
                 hashes.setdefault(str(chunk.metadata["article_hash"]), source)
             version = int(chunk.metadata.get("meta_version", 0) or 0)
             versions[source] = min(versions.get(source, version), version)
-        return ids, hashes, versions
+            expected[source] = max(expected.get(source, 0), int(chunk.metadata.get("n_chunks", 0) or 0))
+        return ids, hashes, versions, expected
 
     def ids_by_source(self) -> dict[str, set[str]]:
         return self.stored_articles()[0]

@@ -265,18 +265,21 @@ class Retriever:
     def article_text(self, source: str) -> str:
         """An article's title and stored text: its chunks in order (overlaps repeat), for checks that
         need the whole article, such as whether it names what a question names."""
-        self._ensure_fresh()
-        mine = [m for m in self._meta.values() if m.get("source") == source]
-        if not mine:
+        chunks = self._chunks_of(source)
+        if not chunks:
             return ""
-        chunks = sorted(mine, key=lambda m: int(m.get("start", 0)))
-        return "\n".join([str(mine[0].get("title", ""))] + [m.get("_text", "") for m in chunks])
+        return "\n".join([str(chunks[0].get("title", ""))] + [m.get("_text", "") for m in chunks])
+
+    def _chunks_of(self, source: str) -> list[dict]:
+        """The metadata (with "_text") of an article's chunks, in article order."""
+        self._ensure_fresh()
+        return sorted((m for m in self._meta.values() if m.get("source") == source),
+                      key=lambda m: int(m.get("start", 0)))
 
     def article(self, source: str) -> dict:
         """The whole cleaned article, put back together from its chunks by their offsets (so a citation's
         start/end point into it), with its metadata; InputError when no such article is indexed."""
-        self._ensure_fresh()
-        mine = [m for m in self._meta.values() if m.get("source") == source]
+        mine = self._chunks_of(source)
         if not mine:
             raise InputError(f"{source!r} is not an indexed article (it may have been removed); "
                              "the articles panel and `assistant articles` list them")
@@ -285,7 +288,7 @@ class Retriever:
         for m in mine:
             start, text = int(m.get("start", 0)), str(m.get("_text", ""))
             chars[start:start + len(text)] = text
-        first = min(mine, key=lambda m: int(m.get("start", 0)))
+        first = mine[0]
         meta = {k: v for k, v in first.items() if k not in ("_text", "record", "start", "end", "chunk_index")}
         return {**meta, "source": source, "title": str(first.get("title", "")), "text": "".join(chars),
                 "chunks": len(mine)}
