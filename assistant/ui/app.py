@@ -12,12 +12,13 @@ import threading
 import time
 from pathlib import Path
 
-import gradio as gr
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported: no call home
+import gradio as gr  # noqa: E402
 
-from . import render
-from .auth import Authenticator, is_loopback
-from ..errors import AssistantError
-from ..types import Sources
+from . import render  # noqa: E402
+from .auth import Authenticator, PageNeedsSignIn, is_loopback, users_path  # noqa: E402
+from ..errors import AssistantError  # noqa: E402
+from ..types import Sources  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -194,12 +195,13 @@ class Handlers:
         """respond, and the answer with its numbered sources added to the transcript (for the export);
         yields (textbox, chat, history, transcript)."""
         transcript = list(transcript or [])
-        for box, chat_now, history_now, result in self._respond(message, chat, history):
-            if result is not None:
-                transcript = transcript + [render.transcript_entry(str(message), result, self._articles())]
+        for box, chat_now, history_now, entry in self._respond(message, chat, history):
+            if entry is not None:
+                transcript = transcript + [entry]
             yield box, chat_now, history_now, transcript
 
     def _respond(self, message, chat, history):
+        """respond's states, each with the answer's transcript entry once it is done (else None)."""
         history = list(history or [])
         chat = list(chat or []) + [{"role": "user", "content": html.escape(str(message or ""), quote=False)}]
         pending = {"role": "assistant", "content": "Loading models…" if not self.warmup.done.is_set() else "…"}
@@ -222,7 +224,8 @@ class Handlers:
                 else:
                     shown = render.render_answer(item, turn, articles)
                     history = history + [("user", str(message)), ("assistant", item.text)]
-                    yield self.keep, chat + [{"role": "assistant", "content": shown}], history, item
+                    entry = render.transcript_entry(str(message), item, articles)  # the same article list
+                    yield self.keep, chat + [{"role": "assistant", "content": shown}], history, entry
         except Exception as exc:  # the message goes into the chat; the app stays up
             if not isinstance(exc, AssistantError):
                 log.exception("answering failed")
@@ -262,8 +265,6 @@ class Handlers:
     # -- the user's own articles
     def panel(self):
         """(status line, articles table rows, remove-menu update) as the index is now."""
-        import gradio as gr
-
         articles = list(self._articles().values())
         return (self.warmup.status(len(articles)), render.article_rows(articles),
                 gr.update(choices=render.article_choices(articles), value=None))
@@ -323,8 +324,6 @@ class Handlers:
 
     def open_article(self, ref):
         """The whole article behind a clicked source, the cited span marked; (reader HTML, reader panel)."""
-        import gradio as gr
-
         source, start, end = render.parse_article_link(ref)
         try:
             shown = render.article_view(self.assistant.article(source), start, end)
@@ -469,8 +468,6 @@ def create_app(assistant, warmup: Warmup | None = None, auth: Authenticator | No
 
 def launch(assistant, host: str = "127.0.0.1", port: int = 7860, ingest: bool = True, **launch_kwargs):
     """Start loading (and ingesting) in the background, then serve on host:port; returns the app."""
-    from .auth import users_path
-
     auth = Authenticator(assistant.settings)
     if not auth and not is_loopback(host):
         raise AssistantError(
@@ -487,8 +484,6 @@ def launch(assistant, host: str = "127.0.0.1", port: int = 7860, ingest: bool = 
     max_mb = assistant.settings.max_upload_mb
     if auth:
         from starlette.middleware import Middleware
-
-        from .auth import PageNeedsSignIn
 
         launch_kwargs.setdefault("auth", auth)
         launch_kwargs.setdefault("auth_message", "Sign in to ask about the news articles.")

@@ -132,16 +132,16 @@ def reading_block(sources: Sources, articles: dict[str, dict] | None = None, lim
     return f'<div class="sources reading"><div class="sources-head">{head}</div>{"".join(entries)}</div>'
 
 
-def plain_answer(answer: Answer, articles: dict[str, dict] | None = None) -> str:
-    """Markdown for API clients: the answer, then one line per source."""
+def plain_answer(answer: Answer, articles: dict[str, dict] | None = None, bullet: str = "") -> str:
+    """Markdown for API clients: the answer, then one line per source (bullet: "- " makes them a list)."""
     lines = [answer.text]
     if answer.citations:
-        lines += ["", "Sources:"]
+        lines += ["", "Sources:"] + ([""] if bullet else [])
     for c in answer.citations:
         passage = _passage_for(c, answer.passages)
         meta = {**(articles or {}).get(c.source, {}), **(passage.metadata if passage else {})}
         facts = ", ".join(f for f in (c.source, _date(meta), str(meta.get("outlet") or "")) if f)
-        lines.append(f"[{c.marker}] {c.title or c.source} ({facts}): \"{' '.join(c.snippet.split())}\"")
+        lines.append(f"{bullet}[{c.marker}] {c.title or c.source} ({facts}): \"{' '.join(c.snippet.split())}\"")
     return "\n".join(lines)
 
 
@@ -206,9 +206,7 @@ def article_choices(articles: list[dict]) -> list[tuple[str, str]]:
 
 def transcript_entry(question: str, answer: Answer, articles: dict[str, dict] | None = None) -> str:
     """One question and its answer with numbered sources, as Markdown for the export."""
-    text, _, sources = plain_answer(answer, articles).partition("\n\nSources:\n")
-    listed = "".join(f"\n- {line}" for line in sources.split("\n") if line)
-    return f"**Q:** {question}\n\n{text}" + (f"\n\nSources:\n{listed}" if listed else "")
+    return f"**Q:** {question}\n\n{plain_answer(answer, articles, bullet='- ')}"
 
 
 def export_markdown(entries: list[str]) -> str:
