@@ -207,8 +207,11 @@ def users_remove(name: str):
     """Remove a user from the users file."""
     from .ui.auth import delete_user
 
-    if not delete_user(Settings(), name):
-        _fail(AssistantError(f"{name} is not in the users file; `assistant users list` shows who is"))
+    try:
+        if not delete_user(Settings(), name):
+            raise AssistantError(f"{name} is not in the users file; `assistant users list` shows who is")
+    except AssistantError as exc:
+        _fail(exc)
     typer.echo(f"{name} removed")
 
 
@@ -245,25 +248,19 @@ def bench_load(users: int = typer.Option(10, "--users", min=1), minutes: float =
                pid: Optional[int] = typer.Option(None, help="The server's pid for RSS, with --url."),
                json_out: bool = typer.Option(False, "--json")):
     """Simulated users asking through the app's API: answered, failed, rejected busy, wait and answer p50/p95, RSS."""
+    import contextlib
     import os
 
-    from .bench.load import question_pool, rss_of, run_load, start_server
-    from .bench.servers import free_port
+    from .bench.load import question_pool, rss_of, run_load, serving
 
-    proc = None
+    auth = (user, os.environ.get("ASSISTANT_LOAD_PASSWORD", "")) if user else None
     try:
-        if url is None:
-            port = free_port()
-            proc = start_server(port)
-            url, pid = f"http://127.0.0.1:{port}/", proc.pid
-        auth = (user, os.environ.get("ASSISTANT_LOAD_PASSWORD", "")) if user else None
-        report = run_load(url, users, minutes * 60, question_pool(questions), think_s=think,
-                          upload_every_s=upload_every, auth=auth, rss=rss_of(pid) if pid else None,
-                          progress=not json_out)
-    finally:
-        if proc is not None:
-            proc.terminate()
-            proc.wait(timeout=30)
+        with serving() if url is None else contextlib.nullcontext((url, pid)) as (url, pid):
+            report = run_load(url, users, minutes * 60, question_pool(questions), think_s=think,
+                              upload_every_s=upload_every, auth=auth, rss=rss_of(pid) if pid else None,
+                              progress=not json_out)
+    except AssistantError as exc:
+        _fail(exc)
     if json_out:
         _print_json(report)
         return

@@ -5,22 +5,22 @@ chat), waits for the answer, thinks (exponential, mean --think seconds) and asks
 up; questions still in flight then finish. Wait = submitted → started (the queue), answer = started →
 done, measured by the client from the queue's own status messages. A question turned away at once with
 the busy message counts as rejected_busy; any other error, or an answer that is an error message,
-as failed. Without --url the bench starts `assistant serve` itself and reads its RSS (with children).
+as failed. Without --url the bench starts `assistant serve` itself (`serving`) and reads its RSS (with children).
 """
 from __future__ import annotations
 
-import json
-import os
+import contextlib
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
+
+from .runs import read_jsonl
 
 BUSY_MARK = "busy"  # in the admission message (ui/app.py BUSY): how a rejection is told from a failure
 RATE_MARK = "questions in the last minute"
@@ -60,8 +60,7 @@ def _pct(values: list[float], q: float) -> float | None:
 def question_pool(path: Path | None) -> list[str]:
     """Questions from a JSONL file (a "question" per line), else the UI's examples."""
     if path is not None and path.is_file():
-        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-        pool = [r["question"] for r in rows if r.get("question")]
+        pool = [r["question"] for r in read_jsonl(path) if r.get("question")]
         if pool:
             return pool
     from ..ui.render import EXAMPLES
@@ -170,24 +169,17 @@ def rss_of(pid: int):
     return measure
 
 
-def start_server(port: int, env: dict | None = None, log: Path | None = None) -> subprocess.Popen:
-    """`assistant serve` on 127.0.0.1:port in its own process, ready (models loaded) when this returns."""
-    log = log or Path(tempfile.mkdtemp(prefix="load-serve-")) / "serve.log"
-    out = open(log, "w")
-    proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port)],
-                            env={**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1"},
-                            stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 600
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"`assistant serve` exited with {proc.returncode}; see {log}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                break
-        except OSError:
-            time.sleep(0.5)
+@contextlib.contextmanager
+def serving(log: Path | None = None) -> Iterator[tuple[str, int]]:
+    """`assistant serve` on a free loopback port in its own process, warm (models loaded by one question):
+    yields (url, pid), stops it on exit."""
     from gradio_client import Client
 
-    Client(url, verbose=False).predict("瑞安建成了多少家博士后工作站?", api_name="/ask")  # models loaded, warm
-    return proc
+    from .servers import free_port, running
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    log = log or Path(tempfile.mkdtemp(prefix="load-serve-")) / "serve.log"
+    with running([sys.executable, "-m", "assistant", "serve", "--port", str(port)], url, log, timeout=600) as proc:
+        Client(url, verbose=False).predict("瑞安建成了多少家博士后工作站?", api_name="/ask")
+        yield url, proc.pid

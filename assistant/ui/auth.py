@@ -64,16 +64,11 @@ def users_path(settings: Settings) -> Path:
 
 def load_users(settings: Settings) -> dict[str, User]:
     """Every user from the users file and ASSISTANT_USERS (the environment wins on a shared name)."""
-    users: dict[str, User] = {}
     path = users_path(settings)
-    if path.is_file():
-        try:
-            rows = json.loads(path.read_text(encoding="utf-8"))
-            for row in rows:
-                users[row["name"]] = User(row["name"], row["hash"], row.get("role", "user"))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise InputError(f"The users file {path} is not valid ({exc}); fix it or recreate it with "
-                             "`assistant users add NAME`") from exc
+    try:
+        users = {row["name"]: User(row["name"], row["hash"], row.get("role", "user")) for row in _rows(path)}
+    except (KeyError, TypeError) as exc:
+        raise _invalid(path, exc) from exc
     for entry in filter(None, (e.strip() for e in settings.users.split(";"))):
         name, _, rest = entry.partition(":")
         digest, _, role = rest.partition(":")
@@ -91,7 +86,7 @@ def save_user(settings: Settings, name: str, password: str, role: str = "user") 
     if role not in ROLES:
         raise InputError(f"role must be one of {', '.join(ROLES)}")
     path = users_path(settings)
-    rows = [r for r in (json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []) if r["name"] != name]
+    rows = [r for r in _rows(path) if r["name"] != name]
     rows.append({"name": name, "hash": hash_password(password), "role": role})
     _write(path, rows)
     return path
@@ -101,10 +96,25 @@ def delete_user(settings: Settings, name: str) -> bool:
     path = users_path(settings)
     if not path.is_file():
         return False
-    rows = json.loads(path.read_text(encoding="utf-8"))
+    rows = _rows(path)
     kept = [r for r in rows if r["name"] != name]
     _write(path, kept)
     return len(kept) < len(rows)
+
+
+def _rows(path: Path) -> list[dict]:
+    """The users file's rows ([] when there is none); InputError naming the file when it is not JSON."""
+    if not path.is_file():
+        return []
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise _invalid(path, exc) from exc
+
+
+def _invalid(path: Path, exc: Exception) -> InputError:
+    return InputError(f"The users file {path} is not valid ({exc}); fix it or recreate it with "
+                      "`assistant users add NAME`")
 
 
 def _write(path: Path, rows: list[dict]) -> None:
