@@ -241,7 +241,9 @@ def users_hash(password_stdin: bool = typer.Option(False, "--password-stdin")):
 @bench_app.command("load")
 def bench_load(users: int = typer.Option(10, "--users", min=1), minutes: float = typer.Option(3.0, "--minutes"),
                url: Optional[str] = typer.Option(None, "--url", help="A running app; default: start one here."),
-               questions: Path = typer.Option(Path("../shared/eval/dev_qa.jsonl"), help="JSONL with 'question'."),
+               questions: list[Path] = typer.Option([Path("../shared/eval/dev_qa.jsonl"),
+                                                     Path("../shared/eval/dev_qa_more.jsonl")],
+                                                    help="JSONL files with 'q' or 'question' (repeatable)."),
                think: float = typer.Option(5.0, help="Mean seconds a user thinks between questions."),
                upload_every: float = typer.Option(0.0, help="Seconds between uploads by one user (0: none)."),
                user: Optional[str] = typer.Option(None, help="Sign in as this user (password: ASSISTANT_LOAD_PASSWORD)."),

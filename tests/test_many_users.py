@@ -312,3 +312,16 @@ def test_an_endpoint_with_concurrency_2_answers_two_at_once_and_queues_the_third
     finally:
         app.close()
     assert make(seeded, embeddings, model, concurrency=4).settings.answer_concurrency == 1  # local model: 1
+
+
+def test_the_load_pool_reads_the_eval_files_standalone_questions(tmp_path):
+    """The eval files key their questions "q"; follow-ups need their conversation and are left out."""
+    from assistant.bench.load import question_pool
+    from assistant.ui.render import EXAMPLES
+
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    a.write_text('{"q": "问题一?", "history": []}\n{"q": "那个呢?", "history": [["user", "x"], ["assistant", "y"]]}\n',
+                 encoding="utf-8")
+    b.write_text('{"question": "Question two?"}\n', encoding="utf-8")
+    assert question_pool([a, b]) == ["问题一?", "Question two?"]
+    assert question_pool([tmp_path / "missing.jsonl"]) == list(EXAMPLES)

@@ -208,18 +208,45 @@ def test_real_report_assembles_and_loads_both_models(bundled):
 @pytest.mark.slow
 def test_prompt_cache_states_hold_no_score_copy_and_restore_the_same_answer(bundled):
     """A prompt restored from the RAM cache (KV state only, no 296 MB score buffer) answers exactly as
-    when it was first evaluated from scratch (greedy decoding)."""
+    when it was first evaluated from scratch (greedy decoding); the cache keeps one state per prompt
+    family, the newest."""
     from assistant.llm.adapters import build_chat_model
 
     model = build_chat_model(Settings())
-    system = ("system", "Answer in one short sentence, from the passage only.")
+    system = ("system", "Answer in one short sentence, from the passage only. Copy names, numbers and dates "
+                        "exactly as the passage writes them, and add nothing the passage does not state.")
     first = [system, ("human", "Passage: 瑞安已建成9家博士后工作站。\nQuestion: 瑞安建成了多少家博士后工作站?")]
-    other = [system, ("human", "Passage: 大会发布了8项揭榜挂帅任务。\nQuestion: 大会发布了多少项任务?")]
+    other = [("system", "Translate the user's text into English. Output only the translation."),
+             ("human", "大会发布了8项揭榜挂帅任务。")]
     model.client.reset()
     fresh = model.invoke(first).content
     assert "9" in fresh
-    assert "8" in model.invoke(other).content
+    assert model.invoke(other).content.strip()
     restored = model.invoke(first).content  # the context holds `other` now: `first` comes back from the cache
     assert restored == fresh
     states = list(model.client.cache.cache_state.values())
-    assert len(states) >= 2 and all(s.scores.size == 0 for s in states)
+    assert len(states) == 2 and all(s.scores.size == 0 for s in states)
+    same_family = [system, ("human", "Passage: 大会发布了8项揭榜挂帅任务。\nQuestion: 大会发布了多少项任务?")]
+    assert "8" in model.invoke(same_family).content
+    assert len(model.client.cache.cache_state) == 2  # it replaced `first`, the older state of its family
+
+
+def test_the_prompt_cache_keeps_one_state_per_prompt_family():
+    """A new state replaces the cached ones sharing its fixed prefix (FAMILY_TOKENS leading tokens) and
+    leaves other prompt kinds alone; a lookup still finds the longest shared prefix."""
+    from types import SimpleNamespace
+
+    from assistant.llm.adapters import FAMILY_TOKENS, _family_cache
+
+    cache = _family_cache(1 << 30)
+    assert cache  # llama-cpp-python saves states only `if self.cache:`: an empty cache must be truthy
+    answer_prefix, translate_prefix = list(range(100, 100 + 2 * FAMILY_TOKENS)), list(range(5000, 5000 + FAMILY_TOKENS))
+    state = lambda name: SimpleNamespace(name=name, llama_state_size=1000)  # noqa: E731
+    cache[answer_prefix + [1, 2, 3]] = state("answer 1")
+    cache[translate_prefix + [7]] = state("translate 1")
+    cache[answer_prefix + [4, 5]] = state("answer 2")
+    assert sorted(s.name for s in cache.cache_state.values()) == ["answer 2", "translate 1"]
+    assert cache[answer_prefix + [9]].name == "answer 2" and cache[translate_prefix + [8]].name == "translate 1"
+    short = answer_prefix[:FAMILY_TOKENS - 1] + [42]  # shares fewer than FAMILY_TOKENS: another family
+    cache[short] = state("short")
+    assert len(cache.cache_state) == 3

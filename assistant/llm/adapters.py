@@ -51,15 +51,37 @@ def _load_local(settings: Settings):
                              rope_freq_base=0.0, rope_freq_scale=0.0)
         # several evaluated prefixes (answer prompt, follow-up rewrite prompt) survive in RAM,
         # so switching between them does not re-read the fixed system prompt and examples
-        from llama_cpp import LlamaRAMCache
-
         _slim_states(model.client)
-        model.client.set_cache(LlamaRAMCache(capacity_bytes=settings.prompt_cache_mb << 20))
+        model.client.set_cache(_family_cache(settings.prompt_cache_mb << 20))
         return model
     except Exception as exc:
         raise ModelError(f"The language model at {path} could not be loaded ({exc}). "
                          "Run `assistant models --prepare` to rebuild it, or set ASSISTANT_LLM_PATH "
                          "to a working GGUF file.") from exc
+
+
+FAMILY_TOKENS = 32  # prompts sharing this many leading tokens share their fixed prefix; kinds share < 8
+
+
+def _family_cache(capacity_bytes: int):
+    """llama-cpp-python's RAM prompt cache, holding one state per prompt family.
+
+    The cache saves the whole context after every completion. Two answer prompts share only their
+    fixed prefix (rules and worked examples), so an older answer state restores no more of a new prompt
+    than the newest one does; keeping every one of them filled the cache to its cap (+800 MB of RSS over
+    3 minutes of load) for nothing. A new state therefore replaces the states of its family (at least
+    FAMILY_TOKENS leading tokens in common): memory stays at one state per prompt kind (answer, search
+    translation, follow-up rewrite, answer translation per language), all of which still hit."""
+    from llama_cpp import Llama, LlamaRAMCache
+
+    class FamilyRAMCache(LlamaRAMCache):
+        def __setitem__(self, key, value) -> None:
+            key = tuple(key)
+            for old in [k for k in self.cache_state if Llama.longest_token_prefix(k, key) >= FAMILY_TOKENS]:
+                del self.cache_state[old]
+            super().__setitem__(key, value)
+
+    return FamilyRAMCache(capacity_bytes=capacity_bytes)
 
 
 def _slim_states(llama) -> None:
