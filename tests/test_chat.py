@@ -84,14 +84,27 @@ def test_an_english_question_shows_sources_before_the_translation_call_and_refin
     assert isinstance(items[-1], Answer)
 
 
-def test_follow_up_is_condensed_first_and_retrieval_uses_the_standalone_question():
+def test_follow_up_is_condensed_first_and_searched_with_the_question_before_it():
     chat, _ = make_chat(["瑞安建成了多少家博士后工作站?", "瑞安建成了9家博士后工作站[1]。"])
     history = [("user", "瑞安引进了多少人才?"), ("assistant", "861名[1]。")]
     result = chat.answer("那博士后工作站呢?", history=history)
     # first the sources to show while the rewrite is made (the follow-up with the question before it)
     assert chat.retriever.queries[0] == "瑞安引进了多少人才? 那博士后工作站呢?"
-    assert chat.retriever.queries[1] == "瑞安建成了多少家博士后工作站?"
+    # then the rewrite, with the question before it: a rewrite that keeps the pronoun still finds the article
+    assert chat.retriever.queries[1] == "瑞安建成了多少家博士后工作站? 瑞安引进了多少人才?"
     assert result.citations
+
+
+def test_a_follow_up_rewritten_into_which_activities_is_not_a_question_across_articles():
+    """「その大会では、どんな活動が…」 points back at one conference; its rewrite 哪些活动 is not the user's
+    wording, so it is answered from that article's passages, not one line per article."""
+    chat, _ = make_chat(["2020年云江科创大会启动了哪些活动?", "瑞安建成了9家博士后工作站[1]。"])
+    history = [("user", "瑞安引进了多少人才?"), ("assistant", "861名[1]。")]
+    items = list(chat.stream("那次大会启动了什么?", history=history))
+    final = [i for i in items if isinstance(i, Sources) and i.final][0]
+    assert [p.chunk_id for p in final.passages] == ["c1"]
+    assert "date 2021-11-14" not in final.passages[0].text  # the passage, not the article's record line
+    assert items[-1].citations
 
 
 ZH_ANSWER = "瑞安建成了9家博士后工作站[1]。"

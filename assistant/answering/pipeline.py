@@ -237,20 +237,25 @@ class Chat:
         lang = question_lang(question)
         history = _history(history)
         early_asked, early_vector = "", None
+        previous = next((t for r, t in reversed(history) if r == "user"), "")
         if history or (not lang.startswith("zh") and self.settings.translate_queries):
             # a model call (translation, follow-up rewrite) comes before the search: meanwhile the question
             # as asked (e5 across languages, the glossary's names; a follow-up with the question before it)
             # finds the articles to show
-            early_asked = " ".join([next((t for r, t in reversed(history) if r == "user"), ""), question]).strip()
+            early_asked = " ".join([previous, question]).strip()
             early_vector = self.query_vector(early_asked)
             early = self.retriever.search(early_asked, k=self.settings.top_k, vector=early_vector)
             yield Sources(tuple(early), final=False)
         glossary = [] if lang.startswith("zh") else self.retriever.glossary(question)
         standalone = self.search_form(question, lang, history, glossary)
-        across = is_cross_article(question) or is_cross_article(standalone)
+        # a follow-up points back at one thing ("that conference"): its rewrite ("…有哪些活动") does not make
+        # it a question across the articles, only the user's own words can
+        across = is_cross_article(question) or (not history and is_cross_article(standalone))
         kind = asked_kind(question)
-        # a follow-up's own words ("that list") mislead the search: its standalone form alone is searched
-        asked, form = (standalone, "") if history else (question, standalone)
+        # a follow-up is searched by the conversation's last question with it (the vector halfway to its
+        # standalone rewrite; keywords of both): a 1.5B rewrite often keeps the pronoun (他提到…) or names
+        # another event, while the question before it names the article meant
+        asked, form = (early_asked, f"{standalone} {previous}".strip()) if history else (question, standalone)
         if not history and kind in (NUMBER, DATE) and asked_kind(standalone) != kind:
             # the translation dropped what is asked ("on what date…?" came back as a statement, 何件 as
             # 哪些): it still finds the passages, but is neither shown to the model nor answered in Chinese.
