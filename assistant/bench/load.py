@@ -57,15 +57,12 @@ def _pct(values: list[float], q: float) -> float | None:
     return round(statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1], 2)
 
 
-def question_pool(paths) -> list[str]:
+def question_pool(paths: list[Path]) -> list[str]:
     """Standalone questions from JSONL files (the eval's "q", or "question"; follow-ups, which need their
     conversation, left out), else the UI's examples. The eval files' key is "q": reading only "question"
     left the pool at the UI's handful of examples, and the load was mostly exact repeats."""
-    pool = []
-    for path in [paths] if isinstance(paths, (str, Path)) else (paths or []):
-        if path is not None and Path(path).is_file():
-            pool += [r.get("q") or r.get("question") for r in read_jsonl(Path(path))
-                     if (r.get("q") or r.get("question")) and not r.get("history")]
+    rows = [r for path in paths if path.is_file() for r in read_jsonl(path) if not r.get("history")]
+    pool = [q for r in rows if (q := r.get("q") or r.get("question"))]
     if pool:
         return pool
     from ..ui.render import EXAMPLES
