@@ -18,8 +18,9 @@ class FakeRetriever:
     """Returns its passages in the given order (filtered by source), with the given dense cosine."""
 
     def __init__(self, passages: list[Passage], catalogue: dict[str, str] | None = None, embeddings=None,
-                 names: dict[str, str] | None = None):
+                 names: dict[str, str] | None = None, records: dict[str, EventRecord] | None = None):
         self.passages = list(passages)
+        self._records = records  # given whole (people and all), or made from the catalogue lines
         self.names = names or {}  # the glossary: romanised name → the corpus's characters
         self.embeddings = embeddings or DeterministicFakeEmbedding(size=16)
         self._catalogue = catalogue or {}
@@ -40,7 +41,9 @@ class FakeRetriever:
         return {src: record.line() for src, record in self.records().items()}
 
     def records(self) -> dict[str, EventRecord]:
-        """Records from the catalogue given: 'title | date D | place P' lines."""
+        """The records given, or records from the catalogue given: 'title | date D | place P' lines."""
+        if self._records is not None:
+            return dict(self._records)
         out = {}
         for src, line in sorted(self._catalogue.items()):
             parts = line.split(" | ")
@@ -52,6 +55,17 @@ class FakeRetriever:
     def article_text(self, source: str) -> str:
         parts = [p for p in self.passages if p.source == source]
         return "\n".join([parts[0].title] + [p.text for p in parts]) if parts else ""
+
+    def article(self, source: str) -> dict:
+        """The article put back together from its passages by their offsets, as the real retriever does."""
+        parts = [p for p in self.passages if p.source == source]
+        chars = [" "] * max(p.end for p in parts)
+        for p in parts:
+            chars[p.start:p.end] = p.text
+        return {"source": source, "title": parts[0].title, "text": "".join(chars)}
+
+    def passage_at(self, source: str, offset: int) -> Passage | None:
+        return next((p for p in self.passages if p.source == source and p.start <= offset < p.end), None)
 
     def articles(self) -> list[dict]:
         seen = {}

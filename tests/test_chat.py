@@ -386,3 +386,73 @@ def test_model_calls_are_recorded_only_inside_a_recording_block():
     assert "prompt_tokens" not in calls[0]  # only llama.cpp reports what it read
     chat.answer("瑞安建成了多少家博士后工作站?")
     assert len(calls) == 2
+
+
+def Mayors():  # noqa: N802
+    """Two articles whose records name a mayor among other office holders, and one naming none."""
+    from assistant.types import EventRecord, RecordField
+
+    ningbo = "芬兰乌尔维拉市长尤卡·莫拉讷恩、副总领事任爱丽等30余位外方嘉宾来甬考察。"
+    qingdao = "青岛市市长赵豪志致辞。副省长宋军继出席。"
+    passages = [fakes.passage(ningbo, "000.txt", "中芬会谈", chunk_id="n", start=0),
+                fakes.passage(qingdao, "004.txt", "鲁港交流会", chunk_id="q", start=50),
+                fakes.passage("金华举办了工博会。", "002.txt", "金华大会", chunk_id="j", start=0)]
+    end = ningbo.index("。") + 1
+    records = {
+        "000.txt": EventRecord("000.txt", "中芬会谈", fields=(
+            RecordField("people", "市长 尤卡·莫拉讷恩", 0, end), RecordField("people", "副总领事 任爱丽", 0, end))),
+        "004.txt": EventRecord("004.txt", "鲁港交流会", fields=(
+            RecordField("people", "市长 赵豪志", 50, 61), RecordField("people", "副省长 宋军继", 61, 70))),
+        "002.txt": EventRecord("002.txt", "金华大会"),
+    }
+    return fakes.FakeRetriever(passages, records=records)
+
+
+def test_a_question_about_the_holders_of_an_office_across_articles_is_answered_from_the_records():
+    """No model call: each article's mayor as its record names them, cited to the sentence they stand in;
+    a vice consul or vice governor is no mayor, and an article naming no mayor has no line."""
+    model = FakeListChatModel(responses=["UNUSED"])
+    result = Chat(Settings(), Mayors(), model).answer("这些报道中有哪些市长?")
+    assert result.text == "- 市长尤卡·莫拉讷恩[1]\n- 市长赵豪志[2]"
+    assert [(c.marker, c.source, c.chunk_id) for c in result.citations] == [(1, "000.txt", "n"), (2, "004.txt", "q")]
+    assert result.citations[0].snippet.startswith("芬兰乌尔维拉市长尤卡·莫拉讷恩")
+    assert result.citations[1].snippet == "青岛市市长赵豪志致辞。"
+    assert model.i == 0
+
+
+def test_an_english_answer_across_articles_keeps_the_articles_names_romanised_with_the_original():
+    """The translation is given "Youka Molaneen (尤卡·莫拉讷恩)", not left to guess a name; when the joined
+    translation comes back in Chinese, each line is translated on its own."""
+    from assistant.answering.naming import romanised_names
+
+    assert romanised_names("- 市长尤卡·莫拉讷恩[1]\n- 市長趙豪志[2]", ["尤卡·莫拉讷恩", "赵豪志"]) == \
+        "- 市长Youka Molaneen (尤卡·莫拉讷恩)[1]\n- 市長Zhao Haozhi (趙豪志)[2]"
+    model = FakeListChatModel(responses=["这些报道中有哪些市长?", "- 市长尤卡·莫拉讷恩[1]\n- 市长赵豪志[2]",
+                                         "Mayor Youka Molaneen (尤卡·莫拉讷恩) [1]", "Mayor Zhao Haozhi (赵豪志) [2]",
+                                         "UNUSED"])
+    result = Chat(Settings(), Mayors(), model).answer("Which mayors are named in these articles?")
+    assert result.text == "- Mayor Youka Molaneen (尤卡·莫拉讷恩) [1]\n- Mayor Zhao Haozhi (赵豪志) [2]"
+    assert not result.refused and len(result.citations) == 2
+
+
+def test_a_question_about_the_articles_as_a_whole_is_a_question_across_them():
+    from assistant.answering.evidence import is_cross_article
+
+    for question in ("这些报道中,哪两地的活动涉及传感器方面的项目?", "這幾篇文章提到了哪些大學?",
+                     "これらの記事に出てくる大学はどこですか?", "Which universities do these articles mention?"):
+        assert is_cross_article(question), question
+    for question in ("这篇报道的作者是谁?", "九龙巴士7号线来往于哪两个地方?", "What did the article say about Wuxi?"):
+        assert not is_cross_article(question), question
+
+
+def test_an_article_kept_for_a_name_the_question_gives_is_read_at_that_name():
+    """The question names Ukraine; the sentence naming it is the article's evidence, not the one most like
+    the question as a whole."""
+    text = "宁波与芬兰开展科技合作交流活动。宁波引进建设了乌克兰国家科学院材料研究所中国中心。"
+    retriever = fakes.FakeRetriever([fakes.passage(text, "000.txt", "中芬会谈", chunk_id="a"),
+                                     fakes.passage("瑞安开展科技合作交流活动。", "001.txt", "瑞安大会", chunk_id="b")],
+                                    {"000.txt": "中芬会谈", "001.txt": "瑞安大会"})
+    chat = Chat(Settings(), retriever, FakeListChatModel(responses=["UNUSED"]))
+    _, snippets = chat.across_evidence("哪些文章提到乌克兰的科技合作交流活动?")
+    assert [s.source for s in snippets] == ["000.txt"]
+    assert "乌克兰国家科学院" in snippets[0].text

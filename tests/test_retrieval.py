@@ -51,3 +51,17 @@ def test_a_romanised_name_is_spelt_with_chinese_characters_only():
     translator = QueryTranslator(lambda word: True)  # a corpus that holds every word
     assert translator.transliterate("Matlin") == []  # t is no syllable
     assert all(len(c) == 2 for c in translator.transliterate("Jinhua"))
+
+
+def test_a_record_fields_offsets_point_at_its_sentence_in_the_stored_article(seeded_assistant):
+    """An answer from the event records cites the sentence a field came from: its offsets index the
+    article the store puts back together, and passage_at finds the chunk that holds it."""
+    retriever = seeded_assistant.retriever
+    fields = [(src, f) for src, r in retriever.records().items() for f in r.fields if f.name == "people"]
+    assert len(fields) >= 5
+    for src, f in fields:
+        name = f.value.split(" ", 1)[1]
+        assert name in retriever.article(src)["text"][f.start:f.end], (src, f)
+        chunk = retriever.passage_at(src, f.start)
+        assert chunk is not None and chunk.source == src and chunk.start <= f.start < chunk.end
+    assert retriever.passage_at(fields[0][0], 10**9) is None

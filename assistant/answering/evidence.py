@@ -9,6 +9,7 @@ from typing import Sequence
 import numpy as np
 
 from .citations import Snippet, units
+from ..text.lexical import fold
 from ..text.segment import clause_spans, sentence_spans
 from ..types import Passage
 
@@ -17,7 +18,10 @@ _CROSS = re.compile(
     r"\b(which|what|list|all|each|every|how many)\b[^?]*\b(events|articles|meetings|conferences|exchanges|"
     r"visits|delegations|cities|places)\b|\b(each|every) (event|article)|\blist (the|all)\b"
     r"|哪些(活动|活動|会议|會議|会|會|文章|事件|城市|地方)|各(个|個)?(活动|活動|会议|會議|文章)|每(个|個|场|場)(活动|活動|会议|會議)"
-    r"|所有(活动|活動|会议|會議|文章)|列出|分别|分別|どの(イベント|会議|記事|大会)|それぞれ|すべての|全ての|一覧",
+    r"|所有(活动|活動|会议|會議|文章)|列出|分别|分別|どの(イベント|会議|記事|大会)|それぞれ|すべての|全ての|一覧"
+    # the articles as a whole: "these reports", 这几篇文章, これらの記事
+    r"|\b(these|all the|all of the) (articles|reports|news stories|stories)\b"
+    r"|(这些|這些|这几篇|這幾篇|各篇)(报道|報道|文章|新闻|新聞)|これらの(記事|報道|ニュース)",
     re.I)
 
 
@@ -98,9 +102,15 @@ def trim(sentence: Sentence, question: str, scorer: SentenceScorer, max_chars: i
 
 def select_snippets(question: str, qvec, passages: Sequence[Passage], scorer: SentenceScorer,
                     budget_chars: int = 280, max_sentences: int = 4, sentence_max: int = 110,
-                    neighbour_bonus: float = 0.15) -> list[Snippet]:
-    """The best sentences within a character budget, merged per chunk, in article order."""
-    sents = [trim(s, question, scorer, sentence_max) for p in passages for s in sentences_of(p)]
+                    neighbour_bonus: float = 0.15, holding: Sequence[str] = ()) -> list[Snippet]:
+    """The best sentences within a character budget, merged per chunk, in article order.
+
+    holding: folded names of which the sentences should hold one, when any sentence does (an article
+    picked for a question across articles because it names what the question names)."""
+    sents = [s for p in passages for s in sentences_of(p)]
+    if holding:
+        sents = [s for s in sents if any(n in fold(s.text) for n in holding)] or sents
+    sents = [trim(s, question, scorer, sentence_max) for s in sents]
     if not sents:
         return []
     rank_prior = {p.chunk_id: 0.02 * (len(passages) - i) for i, p in enumerate(passages)}

@@ -19,6 +19,7 @@ BRACKETED = re.compile(r"\([^()]*\)|（[^（）]*）")  # a name's original, or 
 _HAN_RUN = re.compile(f"[{HAN}](?:[{HAN}·・]*[{HAN}])?")
 _CAPITALISED = re.compile(r"\b[A-Z][a-z'’]+(?:[ -][A-Z][a-z'’]+){0,3}\b")
 _REPEATED = re.compile(r"(\([^()]+\))(?:\s*\1)+")
+_DOTS = re.compile("[·・]")
 MAX_RUN = 12  # a longer run of Chinese is a copied sentence, not a name: the retranslation handles it
 MIN_SIMILARITY = 0.8  # letters in common between the model's spelling and the pinyin (difflib ratio)
 
@@ -89,7 +90,7 @@ def gloss_english_names(text: str, snippets: Sequence[str]) -> str:
                     if hit and (best is None or hit[0] > best[0]):
                         end = m.start() + len(" ".join(words[:j]))
                         best = (hit[0], end, hit[1])
-            if best and fold(best[2]) not in fold(text):
+            if best and fold(best[2]) not in _DOTS.sub("", fold(text)):  # 尤卡·莫拉讷恩 is glossed already
                 found.append((best[1], best[2]))
     for end, original in sorted(found, reverse=True):
         text = f"{text[:end]} ({original}){text[end:]}"
@@ -101,3 +102,26 @@ def _pinyin_first(run: str, people: set[str]) -> str:
     if len(run) > MAX_RUN:
         return run
     return f"{romanise(run, person=fold(run) in people)} ({run})"
+
+
+def romanised_names(text: str, known: Sequence[str] = ()) -> str:
+    """Chinese text to be translated into English, with each person's name written "Pinyin (原名)": the
+    translation then keeps the article's name instead of guessing one ("Jack Moraleen" for 尤卡·莫拉讷恩).
+
+    known: the people's names the cited articles' event records hold (an office beside each: jieba's
+    personal names alone take 高新区 for one, and split 尤卡·莫拉讷恩)."""
+    folded = fold(text)
+    spans: list[tuple[int, int]] = []
+    for name in sorted({fold(n) for n in known if len(n) >= 2}, key=len, reverse=True):
+        at = folded.find(name)
+        while at >= 0:
+            if not any(a < at + len(name) and at < b for a, b in spans):
+                spans.append((at, at + len(name)))
+            at = folded.find(name, at + len(name))
+    for a, b in sorted(spans, reverse=True):
+        if text[b:b + 1] in ("(", "（"):
+            continue  # already glossed
+        name = text[a:b]
+        latin = " ".join(p[:1].upper() + p[1:] for p in re.split(r"[·・]", romanise(name, person=True)) if p)
+        text = f"{text[:a]}{latin} ({name}){text[b:]}"
+    return text

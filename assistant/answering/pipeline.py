@@ -10,12 +10,13 @@ from typing import Generator, Iterator, Sequence
 from .citations import CitationChecker, Snippet, answers_kind, renumber_markers, states_premise
 from ..config import Settings
 from ..errors import InputError
-from .naming import BRACKETED, gloss_english_names
+from .naming import BRACKETED, gloss_english_names, romanised_names
 from .evidence import SentenceScorer, is_cross_article, select_snippets
 from ..text.asked import DATE, NUMBER, asked_kind, asks_people_count
 from ..text.lexical import fold
 from ..text.names import names_stated, question_names
 from ..retrieval.crosslingual import romanise
+from ..corpus.records import asked_offices, holders
 from ..text.dates import YEAR as _YEAR
 from ..text.language import detect_lang, han_count, has_kana, lang_family, match_script, question_lang
 from ..text.segment import clauses
@@ -176,11 +177,12 @@ class Chat:
             return passages, []
         return passages, self._select(question, qvec, passages)
 
-    def _select(self, question: str, qvec, passages, budget_chars: int = 0, max_sentences: int = 0) -> list[Snippet]:
+    def _select(self, question: str, qvec, passages, budget_chars: int = 0, max_sentences: int = 0,
+                holding: Sequence[str] = ()) -> list[Snippet]:
         tuning = self.settings.tuning
         return select_snippets(question, qvec, passages, self.scorer, budget_chars or tuning.evidence_chars,
                                max_sentences or tuning.evidence_sentences, tuning.sentence_max,
-                               tuning.neighbour_bonus)
+                               tuning.neighbour_bonus, holding)
 
     def across_evidence(self, question: str, search_form: str = "",
                         known=None) -> tuple[list[Passage], list[Snippet]]:
@@ -201,12 +203,18 @@ class Chat:
             ranked = self.retriever.search(query, k=10 * most, vector=qvec)
             keep = list(dict.fromkeys(p.source for p in ranked if p.source in records))[:most]
             records = {src: records[src] for src in keep}
-        records = self._named(records, question_names(question) + question_names(search_form) +
-                              [fold(zh) for _, zh in self.retriever.glossary(question)])
+        records, telling = self._named(records, question_names(question) + question_names(search_form) +
+                                       [fold(zh) for _, zh in self.retriever.glossary(question)])
         passages, snippets = [], []
         for n, (src, record) in enumerate(records.items(), start=1):
             found = self.retriever.search(query, k=2, vector=qvec, source=src)
-            best = self._select(query, qvec, found, self.settings.tuning.article_chars, 1)
+            # an article kept for a name the question gives ("Ukrainian" → 乌克兰) is read at that name: its
+            # sentence best for the question as a whole may not hold it
+            held = [t for t in telling if t in fold(self.retriever.article_text(src))]
+            if held:
+                found += [p for p in self.retriever.search(" ".join(held), k=3, mode="keyword", source=src)
+                          if p.chunk_id not in {f.chunk_id for f in found}]
+            best = self._select(query, qvec, found, self.settings.tuning.article_chars, 1, held)
             text = f"{record.line()} — {best[0].text}" if best else record.line()
             cid, start, end = (best[0].chunk_id, best[0].start, best[0].end) if best else \
                 (found[0].chunk_id if found else "", 0, 0)
@@ -214,13 +222,14 @@ class Chat:
             passages += found
         return passages, snippets
 
-    def _named(self, records: dict, names: list[str]) -> dict:
+    def _named(self, records: dict, names: list[str]) -> tuple[dict, list[str]]:
         """The articles a question across articles names ("the Wuxi visit and the Shandong meeting"): those
-        holding a name the question gives that not every article holds; all of them when none does."""
+        holding a name the question gives that not every article holds, with those names; all of them and
+        no names when none does."""
         texts = {src: fold(self.retriever.article_text(src)) for src in records} if names else {}
         telling = [n for n in dict.fromkeys(names) if not all(n in t for t in texts.values())]
         named = {src: r for src, r in records.items() if any(n in texts[src] for n in telling)}
-        return named or records
+        return (named, telling) if named else (records, [])
 
     def _relevant(self, passages: Sequence[Passage]) -> bool:
         top = passages[0]
@@ -306,44 +315,95 @@ class Chat:
         sentence), each answer checked against that article alone; the answers that hold make one line
         each. Given every article in one prompt, the 1.5B model mixed their facts up or answered one
         article only (docs/answers.md). English and Japanese questions are asked in their Chinese
-        search form and the joined answer is translated once, markers kept."""
+        search form and the joined answer is translated once, markers kept.
+
+        A question about the holders of an office ("which mayors…", 各活动的书记) is answered from the
+        event records' people instead: each holder as the article names them, cited to the sentence the
+        record took them from; the model read every person in a record as holding the office asked."""
         lang = turn.lang
         pivot = "zh-Hans" if lang in ("en", "ja") and lang_family(turn.standalone) == "zh" else ""
         # the standalone form: the translation, or a follow-up rewritten (a Chinese question as asked)
         question = turn.standalone if pivot or lang.startswith("zh") else turn.question
-        lines: list[str] = []
-        citations: list[Citation] = []
-        for snippet in turn.snippets:
-            one = replace(snippet, marker=1)
-            raw = "".join(self._generate(answer_messages(question, [one], pivot or lang)))
-            if NOT_FOUND in raw or not raw.strip():
-                continue
-            text, cited = self.checker.check(match_script(raw.strip(), pivot or lang), [one])
-            # the article's record (its dates, place, outlet) is what the article states, too: an article
-            # published 2023-06-13 about "6月2日-9日" is a 2023 event
-            if not cited or not answers_kind(turn.kind, text, cited, turn.people) or \
-                    not states_premise(question, [self.retriever.article_text(snippet.source), one.text]):
-                continue
-            n = len(citations) + 1
-            citations.append(replace(cited[0], marker=n))
-            line = "- " + text.replace("[1]", f"[{n}]")
-            lines.append(line)
+        records = self.retriever.records()
+        offices = asked_offices(question)
+        held = {sn.source: holders(records[sn.source], offices) for sn in turn.snippets
+                if offices and sn.source in records}
+        if any(held.values()):
+            lines, citations = self._holder_lines(held, records)
             if not pivot:
-                yield from self._emit(turn, line, "\n")
+                lines = [match_script(line, lang) for line in lines]
+                yield from self._emit(turn, "\n".join(lines))
+        else:
+            lines, citations = [], []
+            for snippet in turn.snippets:
+                one = replace(snippet, marker=1)
+                raw = "".join(self._generate(answer_messages(question, [one], pivot or lang)))
+                if NOT_FOUND in raw or not raw.strip():
+                    continue
+                text, cited = self.checker.check(match_script(raw.strip(), pivot or lang), [one])
+                # the article's record (its dates, place, outlet) is what the article states, too: an article
+                # published 2023-06-13 about "6月2日-9日" is a 2023 event
+                if not cited or not answers_kind(turn.kind, text, cited, turn.people) or \
+                        not states_premise(question, [self.retriever.article_text(snippet.source), one.text]):
+                    continue
+                n = len(citations) + 1
+                citations.append(replace(cited[0], marker=n))
+                line = "- " + text.replace("[1]", f"[{n}]")
+                lines.append(line)
+                if not pivot:
+                    yield from self._emit(turn, line, "\n")
         if not citations:
             return Answer(text=refusal(lang), passages=turn.passages, refused=True, lang=lang)
         text = "\n".join(lines)
         if pivot:
-            translated = ""
-            for piece in self._generate(translate_answer_messages(text, lang)):
-                yield from (self._emit(turn, piece) if not translated else [piece])
-                translated += piece
-            translated = renumber_markers(translated.strip(), [c.marker for c in citations])
-            if translated and not wrong_language(translated, lang):
-                text = self._names(translated, citations, lang)
-            else:  # the translation failed: the checked lines are still true
-                yield from self._emit(turn, text)
+            text = yield from self._translate_lines(turn, lines, citations, self._people_named(citations))
         return Answer(text=text, citations=tuple(citations), passages=turn.passages, lang=lang)
+
+    def _holder_lines(self, held: dict, records: dict) -> tuple[list[str], list[Citation]]:
+        """One line per article with holders of the office asked: "- 市长尤卡·莫拉讷恩[1]", each cited to
+        the sentence of the article its record took them from."""
+        lines, citations = [], []
+        for src, fields in held.items():
+            if not fields:
+                continue
+            text = self.retriever.article(src)["text"]
+            n = len(citations) + 1
+            first = fields[0]
+            chunk = self.retriever.passage_at(src, first.start)
+            citations.append(Citation(n, src, records[src].title, text[first.start:first.end].strip(),
+                                      chunk.chunk_id if chunk else "", first.start, first.end))
+            lines.append("- " + "、".join(f.value.replace(" ", "") for f in fields) + f"[{n}]")
+        return lines, citations
+
+    def _people_named(self, citations) -> list[str]:
+        """The names of the people the cited articles' event records hold (without their office)."""
+        records = self.retriever.records()
+        return [f.value.split(" ", 1)[-1] for src in dict.fromkeys(c.source for c in citations) if src in records
+                for f in records[src].fields if f.name == "people"]
+
+    def _translate_lines(self, turn: _Turn, lines: list[str], citations: list[Citation],
+                         people: Sequence[str]) -> Generator[str, None, str]:
+        """The checked Chinese lines of an answer across articles in the question's language, markers kept
+        (streamed). Translated at once; when that comes back in the wrong language (the 1.5B model then
+        copies the Chinese), line by line, and a line that still fails stays as checked."""
+        lang = turn.lang
+        prepare = (lambda t: romanised_names(t, people)) if lang == "en" else (lambda t: t)
+        translated = ""
+        for piece in self._generate(translate_answer_messages(prepare("\n".join(lines)), lang)):
+            yield from (self._emit(turn, piece) if not translated else [piece])
+            translated += piece
+        translated = renumber_markers(translated.strip(), [c.marker for c in citations])
+        if translated and not wrong_language(translated, lang):
+            return self._names(translated, citations, lang)
+        out = []
+        for line, cite in zip(lines, citations):
+            one = "".join(self._generate(translate_answer_messages(prepare(line.removeprefix("- ")), lang))).strip()
+            one = renumber_markers(one, [cite.marker]) if one else ""
+            out.append("- " + (self._names(one, [cite], lang) if one and not wrong_language(one, lang) else
+                               line.removeprefix("- ")))
+        text = "\n".join(out)
+        yield from self._emit(turn, text)
+        return text
 
     @staticmethod
     def _emit(turn: _Turn, text: str, after: str = "\n\n") -> Iterator[str]:
@@ -377,7 +437,10 @@ class Chat:
         if checked.refused:
             return replace(checked, text=refusal(lang), lang=lang)
         translated = ""
-        for piece in self._generate(translate_answer_messages(checked.text, lang)):
+        source = checked.text
+        if lang == "en":  # the people the cited articles' records name keep their names, romanised
+            source = romanised_names(source, self._people_named(checked.citations))
+        for piece in self._generate(translate_answer_messages(source, lang)):
             if translated:
                 yield piece
             else:

@@ -93,6 +93,16 @@ def _people(sentence: str) -> list[tuple[str, str]]:
     return out
 
 
+def asked_offices(question: str) -> set[str]:
+    """The offices a question asks about, folded: 哪些市长 → {市长}; "Which mayors" only in its Chinese form."""
+    return {fold(m.group()) for m in _OFFICE_RE.finditer(question)}
+
+
+def holders(record: EventRecord, offices: set[str]) -> list[RecordField]:
+    """The record's people who hold one of those offices (the office exactly: a 副市长 is no 市长)."""
+    return [f for f in record.fields if f.name == "people" and fold(f.value.split(" ", 1)[0]) in offices]
+
+
 def _after_office(name: str) -> str:
     """市长尤卡·莫拉讷恩 → 尤卡·莫拉讷恩: the match may start inside the office before the name."""
     offices = list(_OFFICE_RE.finditer(name.split("·")[0].split("・")[0]))

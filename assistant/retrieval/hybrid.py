@@ -270,6 +270,17 @@ class Retriever:
             return ""
         return "\n".join([str(chunks[0].get("title", ""))] + [m.get("_text", "") for m in chunks])
 
+    def passage_at(self, source: str, offset: int) -> Passage | None:
+        """The stored chunk of an article that holds an offset (a record field's sentence)."""
+        self._ensure_fresh()
+        for cid, meta in self._meta.items():
+            if meta.get("source") == source and int(meta.get("start", 0)) <= offset < int(meta.get("end", 0)):
+                return Passage(chunk_id=cid, source=source, title=str(meta.get("title", "")),
+                               text=str(meta.get("_text", "")), score=0.0, start=int(meta.get("start", 0)),
+                               end=int(meta.get("end", 0)),
+                               metadata={k: v for k, v in meta.items() if k != "_text"})
+        return None
+
     def _chunks_of(self, source: str) -> list[dict]:
         """The metadata (with "_text") of an article's chunks, in article order."""
         self._ensure_fresh()
