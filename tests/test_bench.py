@@ -45,3 +45,34 @@ def test_bench_retrieval_indexes_into_a_temporary_store_and_reports(tmp_path, em
     assert result["questions"] == 2 and result["passages"] == 3
     assert result["hit@1"] == 1.0 and result["answer_hit@5"] == 1.0
     assert result["index_chunks_per_s"] > 0 and result["p50_ms"] > 0
+
+
+def test_bench_gold_scores_answers_keeps_their_citations_and_refuses_without_the_gold(tmp_path, embeddings):
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    from assistant.answering.prompts import NOT_FOUND
+    from assistant.bench.runs import bench_gold
+
+    passages = [
+        {"id": "p1", "title": "宁波", "text": "2019中芬合作平台高层会谈在宁波市南苑饭店举行,芬兰萨塔昆塔大学参加。"},
+        {"id": "p2", "title": "金华", "text": "首届国际科技开放合作大会在金华开幕,签约项目三十个。"},
+        {"id": "p3", "title": "無錫", "text": "無錫高新區代表團出訪歐洲,走訪德國和芬蘭的企業。"},
+    ]
+    questions = [
+        {"id": "q1", "question": "中芬合作平台高层会谈在哪里举行?", "answers": ["南苑饭店"], "passage_id": "p1"},
+        {"id": "q2", "question": "国际科技开放合作大会签约了多少项目?", "answers": ["三十个"], "passage_id": "p2"},
+    ]
+    pf, qf = tmp_path / "passages.jsonl", tmp_path / "questions.jsonl"
+    pf.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in passages), encoding="utf-8")
+    qf.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in questions), encoding="utf-8")
+    model = FakeListChatModel(responses=["中芬合作平台高层会谈在宁波市南苑饭店举行[1]。", NOT_FOUND, "UNUSED"])
+    result = bench_gold(pf, qf, limit=10, chat_model=model, embeddings=embeddings)
+    assert (result["questions"], result["gold_in_answer"], result["refused"]) == (2, 0.5, 0.5)
+    first, second = result["answers"]
+    assert first["ok"] and "南苑饭店" in first["cited"][0]["snippet"] and first["cited"][0]["source"] == "p1"
+    assert not second["ok"] and second["cited"] == []
+    # the answerability run indexes neither gold passage: nothing the model says can be cited
+    model = FakeListChatModel(responses=["中芬合作平台高层会谈在宁波市南苑饭店举行[1]。", "签约项目三十个[1]。", "UNUSED"])
+    out = bench_gold(pf, qf, limit=10, chat_model=model, embeddings=embeddings, leave_out_gold=True)
+    assert out["gold_left_out"] and out["passages_indexed"] == 1 and out["refused"] == 1.0
+    assert out["gold_in_answer"] == 0.0

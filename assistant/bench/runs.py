@@ -193,7 +193,8 @@ def answering_ids(questions: list[dict], rows: list[dict]) -> set[str]:
 
 
 def bench_gold(passages_path: Path, questions_path: Path, limit: int = 100, distractors: int = 200,
-               settings: Settings | None = None, show: bool = False, leave_out_gold: bool = False) -> dict:
+               settings: Settings | None = None, show: bool = False, leave_out_gold: bool = False,
+               chat_model=None, embeddings=None) -> dict:
     """Gold-answer-in-answer rate: the full answer pipeline over a public QA set.
 
     Indexed: every passage the first `limit` questions need, plus `distractors` other passages of the
@@ -202,6 +203,9 @@ def bench_gold(passages_path: Path, questions_path: Path, limit: int = 100, dist
     leave_out_gold (the answerability run): the gold passages are not indexed, nor any passage holding
     one of the questions' gold answers (2+ characters), so every question must be refused; `refused`
     is then the refusal rate, and on the normal run it is the false-refusal rate.
+
+    Each answer is kept with the passages it cites (`cited`), so that a change to the citation check
+    can be replayed on a run's answers without the model. chat_model / embeddings: injected (tests).
     """
     from ..app import Assistant
 
@@ -214,7 +218,7 @@ def bench_gold(passages_path: Path, questions_path: Path, limit: int = 100, dist
     hits, refused, firsts, totals, per = 0, 0, [], [], []
     with tempfile.TemporaryDirectory(prefix="assistant-gold-") as tmp:
         s = base.model_copy(update={"store_dir": Path(tmp), "chroma_url": "", "collection": "gold"})
-        assistant = Assistant(s)
+        assistant = Assistant(s, chat_model=chat_model, embeddings=embeddings)
         rate = index_articles(assistant, passages_as_articles(chosen))
         for q in questions:
             first, total, result, _ = time_stream(assistant.stream_answer(q["question"]))
@@ -225,7 +229,9 @@ def bench_gold(passages_path: Path, questions_path: Path, limit: int = 100, dist
             ok = any(normalise_answer(g) and normalise_answer(g) in text for g in golds)
             hits += ok
             refused += bool(result is not None and not result.citations)
-            per.append({"id": q["id"], "ok": ok, "answer": result.text if result else "", "gold": golds})
+            per.append({"id": q["id"], "ok": ok, "answer": result.text if result else "", "gold": golds,
+                        "cited": [{"source": c.source, "snippet": c.snippet} for c in result.citations]
+                        if result else []})
             if show:
                 print(f"{'ok ' if ok else 'BAD'} {q['id']} {q['question'][:60]!r} -> {per[-1]['answer'][:80]!r} "
                       f"gold={golds[:2]}", flush=True)
