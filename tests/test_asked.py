@@ -13,6 +13,12 @@ from assistant.text.asked import (DATE, NUMBER, PERSON, asked_kind, asks_people_
     ("Who chaired the meeting?", PERSON), ("海创汇的董事长是谁?", PERSON), ("挨拶したのは誰ですか?", PERSON),
     ("上合示範區黨工委書記是誰?", PERSON),
     ("Which university signed?", None), ("论坛由哪个单位主办?", None), ("大会の主題は何ですか?", None),
+    # the question word that comes first decides; an English one only at the head of a clause
+    ("How many seconds were left when the Broncos intercepted the pass?", NUMBER),
+    ("How old was John Elway when he played in Super Bowl XXXIII?", NUMBER),
+    ("Which team won when it rained?", None), ("What did the mayor say when he arrived?", None),
+    ("In what year did the fair open?", DATE), ("Between 1990 and 2000, who led the team?", PERSON),
+    ("The fair opened when?", DATE), ("会議は何年に開かれましたか?", DATE),
 ])
 def test_the_kind_asked_for(question, kind):
     assert asked_kind(question) == kind
@@ -28,6 +34,7 @@ def test_the_kind_asked_for(question, kind):
     ("瑞安建成了9家博士后工作站。", PERSON, False), ("The fair showed 300 robots.", PERSON, False),
     ("大会在科技部和浙江省人民政府的指导下举办。", PERSON, True),  # "under whose guidance": organisations
     ("It was guided by the Ministry of Science and Technology.", PERSON, True),
+    ("野马队在分区轮以23–16击败了匹兹堡钢人队。", PERSON, True),  # "who" answered by a team
     ("anything", None, True),
 ])
 def test_whether_a_text_states_that_kind(text, kind, states):

@@ -130,3 +130,13 @@ def test_an_iso_date_in_an_event_record_supports_a_date_written_in_words():
     assert numbers_ok("該報道在2023年6月13日發布", record, min_len=1)
     # a number written among Han characters is still compared with what they count
     assert not numbers_ok("簽約了13個項目", "拜訪了13家企業。簽約7個項目。", min_len=1)
+
+
+def test_numbers_the_question_gives_are_its_premise_not_the_sentences_claim():
+    from assistant.answering.citations import numbers_ok, question_numbers
+
+    passage = "黑豹队的防守只丢了308分,同时也以24次拦截领先国家橄榄球联盟。"
+    given = question_numbers("How many interceptions did the Panthers make in 2015?")
+    assert not numbers_ok("2015年黑豹队有24次拦截", passage)
+    assert numbers_ok("2015年黑豹队有24次拦截", passage, given=given)
+    assert not numbers_ok("2015年黑豹队有42次拦截", passage, given=given)  # the answer's own number still counts

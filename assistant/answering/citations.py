@@ -7,6 +7,7 @@ from typing import Callable, Sequence
 
 from ..config import Tuning
 from ..text.asked import NUMBER, premise_values, states_kind, states_people_count
+from ..text.dates import YEAR
 from ..text.language import CJK, HAN, lang_family
 from ..text.lexical import STOP_WORDS, fold
 from ..text.numbers import answer_values, stated_values
@@ -49,13 +50,22 @@ def lexical_support(sentence: str, snippet: str) -> float:
     return shared / len(sent) if shared >= min(2, len(sent)) else 0.0  # one shared number is no support
 
 
-def numbers_ok(sentence: str, snippet: str, min_len: int = 2, window: int = 4) -> bool:
+def numbers_ok(sentence: str, snippet: str, min_len: int = 2, window: int = 4, given: frozenset = frozenset()) -> bool:
     """A number the sentence states must stand in the snippet (script-folded, separators removed), as
-    written or as a value the snippet states another way (1,000 for 千名, 44.6 million for 4460万)."""
-    return numbers_in_any(sentence, [snippet], min_len, window)
+    written or as a value the snippet states another way (1,000 for 千名, 44.6 million for 4460万).
+    given: numbers the question states (question_numbers); a sentence restating them ("in 2015, the
+    Panthers made 24 interceptions") is not judged on them here: the premise check judges them against
+    the cited articles (states_premise)."""
+    return numbers_in_any(sentence, [snippet], min_len, window, given)
 
 
-def numbers_in_any(sentence: str, snippets: Sequence[str], min_len: int = 2, window: int = 4) -> bool:
+def question_numbers(question: str) -> frozenset:
+    """The values of the numbers a question states in digits (folded: full-width digits too)."""
+    return frozenset(value for _, value in answer_values(fold(question))) if question else frozenset()
+
+
+def numbers_in_any(sentence: str, snippets: Sequence[str], min_len: int = 2, window: int = 4,
+                   given: frozenset = frozenset()) -> bool:
     """numbers_ok, where each number may stand in any one of the snippets."""
     snips = [fold(s).replace(",", "") for s in snippets]
     sent = fold(sentence).replace(",", "")
@@ -68,7 +78,7 @@ def numbers_in_any(sentence: str, snippets: Sequence[str], min_len: int = 2, win
         return value in values[i] or float(digits) in values[i]
 
     return all(any(stated(i, digits, value) for i in range(len(snips)))
-               for digits, value in answer_values(sent) if len(digits) >= min_len)
+               for digits, value in answer_values(sent) if len(digits) >= min_len and value not in given)
 
 
 _HAN = re.compile(f"[{HAN}]")
@@ -110,10 +120,12 @@ class CitationChecker:
         self.embed_pairs = embed_pairs  # (sentences, snippets) -> cosine matrix
         self.tuning = tuning or Tuning()  # lexical_min, cited_min, embed_min, number_window
 
-    def support_matrix(self, sentences: list[str], snippets: Sequence[Snippet]) -> list[list[float]]:
+    def support_matrix(self, sentences: list[str], snippets: Sequence[Snippet],
+                       given: frozenset = frozenset()) -> list[list[float]]:
+        """given: the numbers the question states (numbers_ok)."""
         window = self.tuning.number_window
-        lex = [[lexical_support(s, sn.text) if numbers_ok(s, sn.text, window=window) else 0.0 for sn in snippets]
-               for s in sentences]
+        lex = [[lexical_support(s, sn.text) if numbers_ok(s, sn.text, window=window, given=given) else 0.0
+                for sn in snippets] for s in sentences]
         if self.embed_pairs is None or not sentences or not snippets:
             return lex
         # e5 puts any two texts of one language close (cosine ~0.8 for unrelated Chinese sentences), so
@@ -126,7 +138,7 @@ class CitationChecker:
         cos = self.embed_pairs([sentences[i] for i in rows], [sn.text for sn in snippets])
         row_of = {i: r for r, i in enumerate(rows)}
         for i, j in pairs:
-            if numbers_ok(sentences[i], snippets[j].text, window=window):
+            if numbers_ok(sentences[i], snippets[j].text, window=window, given=given):
                 lex[i][j] = max(lex[i][j], self._scaled(cos[row_of[i]][j]))
         return lex
 
@@ -134,14 +146,27 @@ class CitationChecker:
         """Map an e5 cosine onto the lexical scale: embed_min lands exactly on lexical_min."""
         return max(0.0, min(1.0, self.tuning.lexical_min + (cos - self.tuning.embed_min) * 4))
 
-    def check(self, text: str, snippets: Sequence[Snippet]) -> tuple[str, tuple[Citation, ...]]:
-        """Drop unsupported markers, add one where a sentence is clearly supported, renumber 1..n."""
+    def check(self, text: str, snippets: Sequence[Snippet], question: str = "") -> tuple[str, tuple[Citation, ...]]:
+        """Drop unsupported markers, add one where a sentence is clearly supported, renumber 1..n.
+
+        question: what was asked (as asked and as searched). When no sentence holds, the numbers the
+        question states are taken as its premise and the check is made again without them: "In 2015 the
+        Panthers made 24 interceptions" over a passage about that season that never names the year. They
+        are still checked, against the cited articles, by states_premise. Only then: where the check
+        passes as it is, a year in the sentence still picks the passage that states it."""
+        result = self._check(text, snippets, frozenset())
+        given = question_numbers(question)
+        if not result[1] and given:
+            result = self._check(text, snippets, given)
+        return result
+
+    def _check(self, text: str, snippets: Sequence[Snippet], given: frozenset) -> tuple[str, tuple[Citation, ...]]:
         tuning = self.tuning
         by_marker = {s.marker: s for s in snippets}
         sentences = split_sentences(text)
         shown = [strip_markers(s) for s in sentences]  # keeps a list item's line break
         bare = [s.rstrip() for s in shown]
-        scores = self.support_matrix(bare, list(snippets))
+        scores = self.support_matrix(bare, list(snippets), given)
         chosen: list[list[int]] = []
         for i, sent in enumerate(sentences):
             cited = marker_numbers(sent)
@@ -149,10 +174,10 @@ class CitationChecker:
             # every number of the sentence, single digits too, stands in that passage
             valid = [m for m in dict.fromkeys(cited) if m in by_marker]
             ok = [m for m in valid if scores[i][snippets.index(by_marker[m])]
-                  >= (tuning.cited_min if numbers_ok(bare[i], by_marker[m].text, 1, tuning.number_window)
+                  >= (tuning.cited_min if numbers_ok(bare[i], by_marker[m].text, 1, tuning.number_window, given)
                       else tuning.lexical_min)]
             if len(valid) >= 2 and len(ok) < len(valid) and self._jointly_supported(
-                    bare[i], [by_marker[m].text for m in valid]):
+                    bare[i], [by_marker[m].text for m in valid], given):
                 # "A was on 13 June and B on 28 April [4][5]": each passage states half of the sentence
                 ok = [m for m in valid if m in ok or len(units(bare[i]) & units(by_marker[m].text)) >= 2]
             if not ok and snippets and _has_content(bare[i]):
@@ -162,10 +187,10 @@ class CitationChecker:
             chosen.append(ok)
         return _render(shown, chosen, by_marker)
 
-    def _jointly_supported(self, sentence: str, texts: list[str]) -> bool:
+    def _jointly_supported(self, sentence: str, texts: list[str], given: frozenset = frozenset()) -> bool:
         """A sentence citing several passages, judged against them together: its numbers must stand in
         one of them and its words be shared with them as much as a single cited passage's would."""
-        return (numbers_in_any(sentence, texts, 1, self.tuning.number_window)
+        return (numbers_in_any(sentence, texts, 1, self.tuning.number_window, given)
                 and lexical_support(sentence, "\n".join(texts)) >= self.tuning.cited_min)
 
 
@@ -221,14 +246,24 @@ _LABEL = re.compile(r"^\s*(?:translation|english|japanese|英文|英语|英語|�
                     r"\s*[:：]\s*", re.I)
 
 
-def states_premise(question: str, passages: Sequence[str]) -> bool:
+def states_premise(question: str, passages: Sequence[str], articles: Sequence[str] = ()) -> bool:
     """Every number the question takes as given (a year, a count, an edition) stands in the passages an
-    answer cites: a question about the 2022 meeting is not answered by the 2019 one."""
+    answer cites: a question about the 2022 meeting is not answered by the 2019 one.
+
+    articles: the whole cited articles. A year the question gives cannot be checked against articles that
+    state no year at all ("How many interceptions did the Panthers make in 2015?" over a report of the
+    season that never names it); it is wanted only where the articles state some year."""
     wanted = premise_values(question)
     if not wanted:
         return True
     stated = set().union(*(stated_values(fold(p)) for p in passages)) if passages else set()
-    return all(group & stated for group in wanted)
+    dated = not articles or any(YEAR.search(fold(a)) for a in articles)
+    return all(group & stated or (not dated and _is_year(question, group)) for group in wanted)
+
+
+def _is_year(question: str, group: set[float]) -> bool:
+    """The premise value is a year the question writes as one (2015, 2015年)."""
+    return any(m.group(1) and float(m.group(1)) in group for m in YEAR.finditer(fold(question)))
 
 
 def renumber_markers(text: str, markers: Sequence[int]) -> str:

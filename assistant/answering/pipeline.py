@@ -340,11 +340,13 @@ class Chat:
                 raw = "".join(self._generate(answer_messages(question, [one], pivot or lang)))
                 if NOT_FOUND in raw or not raw.strip():
                     continue
-                text, cited = self.checker.check(match_script(raw.strip(), pivot or lang), [one])
+                text, cited = self.checker.check(match_script(raw.strip(), pivot or lang), [one],
+                                                 f"{turn.question}\n{question}")
                 # the article's record (its dates, place, outlet) is what the article states, too: an article
                 # published 2023-06-13 about "6月2日-9日" is a 2023 event
                 if not cited or not answers_kind(turn.kind, text, cited, turn.people) or \
-                        not states_premise(question, [self.retriever.article_text(snippet.source), one.text]):
+                        not states_premise(question, [self.retriever.article_text(snippet.source), one.text],
+                                           [self.retriever.article_text(snippet.source), one.text]):
                     continue
                 n = len(citations) + 1
                 citations.append(replace(cited[0], marker=n))
@@ -463,7 +465,8 @@ class Chat:
         refused = Answer(text=refusal(turn.lang), passages=passages, refused=True, lang=turn.lang)
         if NOT_FOUND in raw or not raw.strip():
             return refused
-        text, citations = self.checker.check(match_script(raw.strip(), lang), turn.snippets)
+        text, citations = self.checker.check(match_script(raw.strip(), lang), turn.snippets,
+                                             f"{turn.question}\n{turn.standalone}")
         # not one sentence borne out by the passages: the model answered from elsewhere (its own
         # knowledge, or a guess); a cited passage that states no count for "how many", or the 2019 meeting
         # for a question about the 2022 one, or another person or place than the one asked about,
@@ -471,14 +474,15 @@ class Chat:
         cited = {c.chunk_id for c in citations}
         premise = [c.snippet for c in citations] + [f"{p.title}\n{p.text}" for p in passages if p.chunk_id in cited]
         question = turn.question
+        articles = [self.retriever.article_text(src) for src in dict.fromkeys(c.source for c in citations)]
+        records = self.retriever.records()  # an article's dates are what it states too (its publication date)
+        dated = [records[src].line() for src in dict.fromkeys(c.source for c in citations) if src in records]
         if not citations or not answers_kind(turn.kind, text, citations, turn.people) or \
-                not states_premise(question, premise):
+                not states_premise(question, premise, articles + dated):
             return refused
         # the names a question gives may stand anywhere in the cited article: its city in the title or
         # first paragraph, the speaker a sentence before the cited one
-        if not turn.across and not names_stated(question, [self.retriever.article_text(src) for src in
-                                                           dict.fromkeys(c.source for c in citations)],
-                                                turn.names, turn.mapped):
+        if not turn.across and not names_stated(question, articles, turn.names, turn.mapped):
             return refused
         return Answer(text=self._names(text, citations, lang), citations=citations, passages=passages, lang=lang)
 

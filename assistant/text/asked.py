@@ -21,7 +21,8 @@ _ASKS = (
         r"|哪天|哪一天|哪日|哪一年|哪年|何时|何時|什么时候|什麼時候|几月|幾月|几号|幾號|几日|幾日|多会儿"
         r"|いつ|何月|何日|何年に|何曜日|日付|日時", re.I)),
     (NUMBER, re.compile(
-        r"\bhow (?:many|much|long|large|big|far)\b|\bwhat (?:number|percentage|share|amount|proportion)\b"
+        r"\bhow (?:many|much|long|large|big|far|old|tall|high|deep|wide|heavy|often)\b"
+        r"|\bwhat (?:number|percentage|share|amount|proportion)\b"
         r"|多少|多大|多长|多長|多高|多远|多遠|几[个個家项項名位次条條年天所种種批座台件届屆成万萬亿億倍]"
         r"|幾[个個家项項名位次条條年天所种種批座台件届屆成万萬亿億倍]|百分之几|百分之幾"
         r"|何[人件社個名回年つ倍割%％万億台校機か所ヶ所カ所チーム]|いくつ|いくら|どれくらい|どれほど|どのくらい|どの程度", re.I)),
@@ -29,12 +30,25 @@ _ASKS = (
 )
 
 
+# an English question word asks only at the head of a clause, after at most two words ("In what year",
+# "For how long", "Between 1990 and 2000, who"): "How old was he when he played?" asks an age, and
+# "Which team won when…" asks no date
+_ENGLISH_HEAD = re.compile(r"(?:^|[,;:]\s*|\band\s+)(?:[\w'-]+\s+){0,2}$", re.I)
+
+
 def asked_kind(question: str) -> str | None:
-    """number, date or person when the question asks for one; None for anything else (what, which...)."""
-    for kind, pattern in _ASKS:
-        if pattern.search(question):
-            return kind
-    return None
+    """number, date or person when the question asks for one; None for anything else (what, which...).
+    The question word that comes first decides ("How many seconds were left when…" asks a count);
+    at one place, a date before a count (何年に before 何年)."""
+    found = []
+    for order, (kind, pattern) in enumerate(_ASKS):
+        for m in pattern.finditer(question):
+            if m.group(0)[:1].isascii() and not _ENGLISH_HEAD.search(question[:m.start()]) \
+                    and question[m.end():].strip(" ?？") != "":  # "The fair opened when?"
+                continue
+            found.append((m.start(), order, kind))
+            break
+    return min(found)[2] if found else None
 
 
 _DATE_TEXT = re.compile(
@@ -51,9 +65,10 @@ _AGENT = re.compile(
     r"|局长|局長|区长|區長|主席|院长|院長|校长|校長|总裁|總裁|总经理|總經理|总监|總監|大使|领事|領事|秘书长|秘書長"
     r"|负责人|負責人|責任者|代表|记者|記者|理事长|理事長|社長|CEO|ceo|president|mayor|director|minister|governor"
     r"|chairman|secretary|ambassador|consul|reporter|professor)"
-    # "who" / "whose guidance" is as often answered by an organisation: 科技部, the provincial government
-    rf"|[{HAN}](?:政府|部|厅|廳|庁|局|委员会|委員會|委員会|公司|集团|集團|グループ|大学|大學|学院|學院|研究所|研究院"
-    r"|中心|协会|協會|協会|商会|商會|银行|銀行|学会|學會|学会)|\b(?i:ministry|government|university|company|institute"
+    # "who" / "whose guidance" is as often answered by an organisation (科技部, the provincial government)
+    # or a team, troupe, army or party (匹兹堡钢人队, 英军)
+    rf"|[{HAN}](?:队|隊|团|團|军|軍|党|黨|政府|部|厅|廳|庁|局|委员会|委員會|委員会|公司|集团|集團|グループ|大学|大學|学院|學院|研究所|研究院"
+    r"|中心|协会|協會|協会|商会|商會|银行|銀行|学会|學會|学会)|\b(?i:ministry|government|university|company|institute|team|army|party|band"
     r"|association|council|committee|chamber|academy|bureau|department|group)\b")
 
 
