@@ -5,6 +5,14 @@ from assistant.bench.runs import answer_rank, bench_retrieval, rank_of
 from assistant.types import Passage
 
 
+def _write_set(folder, passages: list[dict], questions: list[dict]):
+    """A public-set pair of JSONL files, as `assistant bench` reads them."""
+    paths = folder / "passages.jsonl", folder / "questions.jsonl"
+    for path, rows in zip(paths, (passages, questions)):
+        path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    return paths
+
+
 def _p(source: str) -> Passage:
     return Passage(chunk_id=f"{source}#0", source=source, title="", text="", score=0.0)
 
@@ -35,9 +43,7 @@ def test_bench_retrieval_indexes_into_a_temporary_store_and_reports(tmp_path, em
         {"id": "q1", "question": "中芬合作平台高层会谈在哪里举行?", "answers": ["宁波"], "passage_id": "p1"},
         {"id": "q2", "question": "国际科技开放合作大会签约了多少项目?", "answers": ["三十个"], "passage_id": "p2"},
     ]
-    pf, qf = tmp_path / "passages.jsonl", tmp_path / "questions.jsonl"
-    pf.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in passages), encoding="utf-8")
-    qf.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in questions), encoding="utf-8")
+    pf, qf = _write_set(tmp_path, passages, questions)
     result = bench_retrieval(pf, qf, limit=10, k=3, embeddings=embeddings)
     for key in ("hit@1", "hit@5", "mrr@10", "answer_hit@1", "answer_hit@5", "questions", "passages",
                 "index_chunks_per_s", "p50_ms", "p95_ms"):
@@ -62,9 +68,7 @@ def test_bench_gold_scores_answers_keeps_their_citations_and_refuses_without_the
         {"id": "q1", "question": "中芬合作平台高层会谈在哪里举行?", "answers": ["南苑饭店"], "passage_id": "p1"},
         {"id": "q2", "question": "国际科技开放合作大会签约了多少项目?", "answers": ["三十个"], "passage_id": "p2"},
     ]
-    pf, qf = tmp_path / "passages.jsonl", tmp_path / "questions.jsonl"
-    pf.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in passages), encoding="utf-8")
-    qf.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in questions), encoding="utf-8")
+    pf, qf = _write_set(tmp_path, passages, questions)
     model = FakeListChatModel(responses=["中芬合作平台高层会谈在宁波市南苑饭店举行[1]。", NOT_FOUND, "UNUSED"])
     result = bench_gold(pf, qf, limit=10, chat_model=model, embeddings=embeddings)
     assert (result["questions"], result["gold_in_answer"], result["refused"]) == (2, 0.5, 0.5)

@@ -155,8 +155,7 @@ class CitationChecker:
         are still checked, against the cited articles, by states_premise. Only then: where the check
         passes as it is, a year in the sentence still picks the passage that states it."""
         result = self._check(text, snippets, frozenset())
-        given = question_numbers(question)
-        if not result[1] and given:
+        if not result[1] and (given := question_numbers(question)):
             result = self._check(text, snippets, given)
         return result
 
@@ -258,12 +257,8 @@ def states_premise(question: str, passages: Sequence[str], articles: Sequence[st
         return True
     stated = set().union(*(stated_values(fold(p)) for p in passages)) if passages else set()
     dated = not articles or any(YEAR.search(fold(a)) for a in articles)
-    return all(group & stated or (not dated and _is_year(question, group)) for group in wanted)
-
-
-def _is_year(question: str, group: set[float]) -> bool:
-    """The premise value is a year the question writes as one (2015, 2015年)."""
-    return any(m.group(1) and float(m.group(1)) in group for m in YEAR.finditer(fold(question)))
+    years = set() if dated else {float(y) for y in YEAR.findall(fold(question))}  # as the question writes them
+    return all(group & stated or group & years for group in wanted)
 
 
 def renumber_markers(text: str, markers: Sequence[int]) -> str:

@@ -344,9 +344,9 @@ class Chat:
                                                  f"{turn.question}\n{question}")
                 # the article's record (its dates, place, outlet) is what the article states, too: an article
                 # published 2023-06-13 about "6月2日-9日" is a 2023 event
+                stated = [self.retriever.article_text(snippet.source), one.text]
                 if not cited or not answers_kind(turn.kind, text, cited, turn.people) or \
-                        not states_premise(question, [self.retriever.article_text(snippet.source), one.text],
-                                           [self.retriever.article_text(snippet.source), one.text]):
+                        not states_premise(question, stated, stated):
                     continue
                 n = len(citations) + 1
                 citations.append(replace(cited[0], marker=n))
@@ -474,9 +474,10 @@ class Chat:
         cited = {c.chunk_id for c in citations}
         premise = [c.snippet for c in citations] + [f"{p.title}\n{p.text}" for p in passages if p.chunk_id in cited]
         question = turn.question
-        articles = [self.retriever.article_text(src) for src in dict.fromkeys(c.source for c in citations)]
+        sources = list(dict.fromkeys(c.source for c in citations))
+        articles = [self.retriever.article_text(src) for src in sources]
         records = self.retriever.records()  # an article's dates are what it states too (its publication date)
-        dated = [records[src].line() for src in dict.fromkeys(c.source for c in citations) if src in records]
+        dated = [records[src].line() for src in sources if src in records]
         if not citations or not answers_kind(turn.kind, text, citations, turn.people) or \
                 not states_premise(question, premise, articles + dated):
             return refused
