@@ -44,6 +44,9 @@ class Tuning(BaseModel):
     cited_min: float = 0.22  # the same, for the passage the model itself cited
     embed_min: float = 0.80  # e5 cosine for support across languages (unrelated pairs .76-.79)
     number_window: int = 4  # characters beside a number in an answer that must meet its passage clause
+    # the model's own P(yes) that the cited passages state its answer, below which the answer is refused;
+    # 0 turns the check off. Calibrated on XQuAD en→zh and CMRC 2018 with and without the gold passage
+    verify_min_yes: float = 0.3
 
 
 class Settings(BaseSettings):

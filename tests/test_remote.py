@@ -131,6 +131,23 @@ def test_answer_streams_through_the_llama_cpp_server(server, chroma_url, llm_url
     assert GOLD_SOURCE in {c.source for c in result.citations}
 
 
+@pytest.mark.timeout(600)
+def test_the_answer_check_reads_the_servers_log_probabilities(llm_url, monkeypatch):
+    """The model's yes/no check of an answer, asked of the llama.cpp server: a probability, not only a word."""
+    from assistant.answering.prompts import verify_messages
+    from assistant.llm import adapters
+
+    settings = Settings(llm_base_url=llm_url)
+    model, lock = adapters.build_chat_model(settings), threading.Lock()
+    words = []
+    monkeypatch.setattr(adapters, "_yes_share", lambda logprobs, real=adapters._yes_share: words.append(logprobs) or real(logprobs))
+    passage = ["瑞安市已累计引进海内外高层次人才861名,柔性引进7家院士团队,建成9家博士后工作站。"]
+    stated = adapters.yes_probability(model, verify_messages(GOLD_Q, "瑞安建成了9家博士后工作站。", passage), settings, lock)
+    invented = adapters.yes_probability(model, verify_messages("瑞安市市长是谁?", "瑞安市市长是张伟。", passage), settings, lock)
+    assert len(words) == 2 and all(len(w) > 1 for w in words)  # read from the top log-probabilities
+    assert 0.0 < invented < stated < 1.0
+
+
 def test_llm_endpoint_down_is_an_llm_error(server, chroma_url, embeddings, tmp_path):
     url = f"http://{HOST}:{free_port()}/v1"
     assistant = Assistant(Settings(chroma_url=chroma_url, llm_base_url=url, store_dir=tmp_path), embeddings=embeddings)

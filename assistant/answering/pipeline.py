@@ -19,9 +19,9 @@ from ..retrieval.crosslingual import romanise
 from ..corpus.records import asked_offices, holders
 from ..text.dates import YEAR as _YEAR
 from ..text.language import detect_lang, han_count, has_kana, lang_family, match_script, question_lang
-from ..text.segment import clauses
-from ..llm.adapters import stream_text
-from .prompts import (NOT_FOUND, answer_messages, condense_messages, refusal, retranslate_messages,
+from ..text.segment import clauses, strip_markers
+from ..llm.adapters import stream_text, yes_probability
+from .prompts import (NOT_FOUND, answer_messages, condense_messages, refusal, retranslate_messages, verify_messages,
                       translate_answer_messages, translate_messages)
 from ..types import Answer, Citation, Passage, Sources
 
@@ -485,7 +485,20 @@ class Chat:
         # first paragraph, the speaker a sentence before the cited one
         if not turn.across and not names_stated(question, articles, turn.names, turn.mapped):
             return refused
-        return Answer(text=self._names(text, citations, lang), citations=citations, passages=passages, lang=lang)
+        text = self._names(text, citations, lang)
+        # last, the model itself is asked whether the passages it cites state this answer: a sentence
+        # close to its passage in words and vector may still answer another question than the one asked
+        if not self._stated(turn.question if lang == turn.lang else turn.standalone, text, citations):
+            return refused
+        return Answer(text=text, citations=citations, passages=passages, lang=lang)
+
+    def _stated(self, question: str, text: str, citations) -> bool:
+        floor = self.settings.tuning.verify_min_yes
+        if floor <= 0:
+            return True
+        messages = verify_messages(question, strip_markers(text), [c.snippet for c in citations])
+        share = yes_probability(self.model, messages, self.settings, self.lock)
+        return share is None or share >= floor
 
     @staticmethod
     def _names(text: str, citations, lang: str) -> str:

@@ -152,3 +152,18 @@ def retranslate_messages(answer: str, lang: str) -> list[tuple[str, str]]:
     return [("system", f"Translate the text into {name}. Keep every [n] marker where it is. After a translated "
                        "name, write the original in brackets. Output only the translation."),
             ("human", answer)]
+
+
+VERIFY_SYSTEM = "You are a strict fact checker."
+
+
+def verify_messages(question: str, answer: str, passages: list[str]) -> list[tuple[str, str]]:
+    """Whether the cited passages state this answer to this question, asked of the model as Yes or No.
+
+    A 1.5B model answers from a passage that is about the question but does not state what was asked
+    (the gold passage left out of the index); asked afterwards about the one answer and its passages,
+    it tells those apart from supported answers (docs/answers.md, tenth session)."""
+    text = "\n".join(passages)
+    return [("system", VERIFY_SYSTEM),
+            ("human", f"Passage:\n{text}\n\nQuestion: {question}\nProposed answer: {answer}\n\n"
+                      "Does the passage explicitly state the proposed answer to this question? Answer Yes or No.")]

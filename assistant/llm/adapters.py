@@ -211,6 +211,83 @@ def stream_text(model, messages, settings: Settings, lock) -> Iterator[str]:
             raise err from exc
 
 
+_ROLES = {"human": "user", "ai": "assistant"}
+
+
+def yes_probability(model, messages, settings: Settings, lock) -> float | None:
+    """The model's probability of answering "Yes" rather than "No" to messages that ask a yes/no question,
+    read from its next-token distribution (no text is generated). None when the model cannot tell: a chat
+    model other than the two this module builds (the fakes of the tests), or an endpoint that returns
+    neither log-probabilities nor a Yes or No."""
+    kind = type(model).__name__
+    try:
+        if kind == "ChatLlamaCpp":
+            return _local_yes(model.client, messages, lock)
+        if kind == "ChatOpenAI":
+            return _remote_yes(model, messages)
+    except Exception as exc:
+        err = translate_error(exc, settings)
+        if err is exc:
+            raise
+        raise err from exc
+    return None
+
+
+def _yes_share(logprobs: dict[str, float]) -> float | None:
+    """P(yes) / (P(yes) + P(no)) from the log-probabilities of candidate first tokens."""
+    import math
+
+    yes = [math.exp(lp) for tok, lp in logprobs.items() if tok.strip().lower() == "yes"]
+    no = [math.exp(lp) for tok, lp in logprobs.items() if tok.strip().lower() == "no"]
+    if not yes and not no:
+        return None
+    return sum(yes) / (sum(yes) + sum(no))
+
+
+def _local_yes(llama, messages, lock) -> float:
+    import numpy as np
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    template = llama.metadata.get("tokenizer.chat_template")
+    if not template:
+        raise ModelError("The language model's GGUF file has no chat template, which the answer check needs. "
+                         "Use a chat (instruct) GGUF in ASSISTANT_LLM_PATH.")
+    token_text = llama._model.token_get_text  # noqa: SLF001 (llama-cpp-python builds its own formatter so)
+    eos, bos = llama.token_eos(), llama.token_bos()
+    formatter = Jinja2ChatFormatter(template=template, eos_token=token_text(eos) if eos != -1 else "",
+                                    bos_token=token_text(bos) if bos != -1 else "", stop_token_ids=[eos])
+    result = formatter(messages=[{"role": _ROLES.get(role, role), "content": text} for role, text in messages])
+    tokens = llama.tokenize(result.prompt.encode("utf-8"), add_bos=not result.added_special, special=True)
+    with lock:
+        # keep what the context already holds of this prompt (the fixed system line), as llama.cpp's own
+        # completion does, and read the logits after the last prompt token
+        kept = 0
+        for held, new in zip(llama._input_ids.tolist(), tokens[:-1]):  # noqa: SLF001
+            if held != new:
+                break
+            kept += 1
+        llama.n_tokens = kept
+        llama.eval(tokens[kept:])
+        logits = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(llama.n_vocab(),)).astype(np.float64)  # noqa: SLF001
+    top = logits.max()
+    words = {}
+    for word in ("Yes", "yes", "No", "no"):
+        ids = llama.tokenize(word.encode("utf-8"), add_bos=False, special=False)
+        words[word] = float(logits[ids[0]] - top)
+    return _yes_share(words)
+
+
+def _remote_yes(model, messages) -> float | None:
+    reply = model.invoke(messages, max_tokens=1, logprobs=True, top_logprobs=10)
+    content = ((reply.response_metadata or {}).get("logprobs") or {}).get("content") or []
+    if content:
+        share = _yes_share({t["token"]: t["logprob"] for t in content[0].get("top_logprobs") or []})
+        if share is not None:
+            return share
+    word = str(reply.content).strip().lower()
+    return 1.0 if word.startswith("yes") else 0.0 if word.startswith("no") else None
+
+
 def time_load(path, n_threads: int) -> float:
     """Seconds llama.cpp takes to load the GGUF at path (for `assistant models`)."""
     import time
