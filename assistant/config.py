@@ -46,7 +46,7 @@ class Tuning(BaseModel):
     number_window: int = 4  # characters beside a number in an answer that must meet its passage clause
     # the model's own P(yes) that the cited passages state its answer, below which the answer is refused;
     # 0 turns the check off. Calibrated on XQuAD en→zh and CMRC 2018 with and without the gold passage
-    verify_min_yes: float = 0.3
+    verify_min_yes: float = 0.2
 
 
 class Settings(BaseSettings):
