@@ -482,10 +482,11 @@ def test_an_article_kept_for_a_name_the_question_gives_is_read_at_that_name():
 @pytest.mark.parametrize("share, refused", [(0.1, True), (0.9, False), (None, False)])
 def test_the_model_asked_whether_its_cited_passage_states_the_answer_decides_last(monkeypatch, share, refused):
     from assistant.answering import pipeline
+    from assistant.config import Tuning
 
     asked = []
     monkeypatch.setattr(pipeline, "yes_probability", lambda model, messages, settings, lock: asked.append(messages) or share)
-    chat, _ = make_chat(["瑞安建成了9家博士后工作站[1]。"])
+    chat, _ = make_chat(["瑞安建成了9家博士后工作站[1]。"], tuning=Tuning(verify_min_yes=0.2))
     result = chat.answer("瑞安建成了多少家博士后工作站?")
     assert result.refused is refused
     if refused:  # below the floor: a refusal in the question's language, nothing cited
@@ -503,8 +504,8 @@ def test_the_answer_check_by_the_model_is_not_asked_when_turned_off_or_when_the_
 
     asked = []
     monkeypatch.setattr(pipeline, "yes_probability", lambda *a: asked.append(a) or 0.0)
-    chat, _ = make_chat(["瑞安建成了9家博士后工作站[1]。"], tuning=Tuning(verify_min_yes=0))
+    chat, _ = make_chat(["瑞安建成了9家博士后工作站[1]。"])  # off by default
     assert not chat.answer("瑞安建成了多少家博士后工作站?").refused
-    chat, _ = make_chat(["2022年北京冬奥会的吉祥物是冰墩墩[1]。"])
+    chat, _ = make_chat(["2022年北京冬奥会的吉祥物是冰墩墩[1]。"], tuning=Tuning(verify_min_yes=0.2))
     assert chat.answer("2022年北京冬奥会的吉祥物是什么?").refused
     assert asked == []  # the rules refused first: no model call spent on it

@@ -48,6 +48,7 @@ def test_a_chat_model_that_cannot_tell_gives_none():
     assert model.i == 0  # no response of a scripted fake is spent on it
 
 
+CALIBRATED = 0.2  # the floor calibrated on the public sets (config.Tuning.verify_min_yes)
 PASSAGE = "瑞安市已累计引进海内外高层次人才861名,柔性引进7家院士团队,建成9家博士后工作站。"
 
 
@@ -63,6 +64,6 @@ def test_the_bundled_model_says_yes_to_a_stated_answer_and_no_to_an_unstated_one
     invented = adapters.yes_probability(model, verify_messages("瑞安市市长是谁?", "瑞安市市长是张伟。", [PASSAGE]),
                                         settings, lock)
     assert 0.0 <= invented < near < stated <= 1.0  # a count of other people scores between the two
-    assert stated >= settings.tuning.verify_min_yes > invented
+    assert stated >= CALIBRATED > invented
     text = "".join(adapters.stream_text(model, [("human", "只回答数字:1+1=?")], settings, lock))
     assert "2" in text
