@@ -460,7 +460,8 @@ class Chat:
         """The refusal policy, in one place. Refused, in the question's language: no answer; no sentence the
         passages bear out; support that does not state the kind of fact asked (a count, a date, a person);
         or cited passages that do not state what the question takes as given (its year, edition, count,
-        and, but for a question across articles, the names it gives)."""
+        and, but for a question across articles, the names it gives); and, when Tuning.verify_min_yes is set, the
+        model's own low P(yes) that its cited passages state the answer."""
         passages = turn.passages
         refused = Answer(text=refusal(turn.lang), passages=passages, refused=True, lang=turn.lang)
         if NOT_FOUND in raw or not raw.strip():
