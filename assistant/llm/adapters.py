@@ -244,37 +244,41 @@ def _yes_share(logprobs: dict[str, float]) -> float | None:
     return sum(yes) / (sum(yes) + sum(no))
 
 
+def _yes_no_reader(llama):
+    """The GGUF's chat formatter and the token ids of Yes/yes/No/no, built once per loaded model."""
+    reader = getattr(llama, "_assistant_yes_no", None)
+    if reader is None:
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        template = llama.metadata.get("tokenizer.chat_template")
+        if not template:
+            raise ModelError("The language model's GGUF file has no chat template, which the answer check needs. "
+                             "Use a chat (instruct) GGUF in ASSISTANT_LLM_PATH.")
+        token_text = llama._model.token_get_text  # noqa: SLF001 (llama-cpp-python builds its own formatter so)
+        eos, bos = llama.token_eos(), llama.token_bos()
+        formatter = Jinja2ChatFormatter(template=template, eos_token=token_text(eos) if eos != -1 else "",
+                                        bos_token=token_text(bos) if bos != -1 else "", stop_token_ids=[eos])
+        words = {word: llama.tokenize(word.encode("utf-8"), add_bos=False, special=False)[0]
+                 for word in ("Yes", "yes", "No", "no")}
+        reader = llama._assistant_yes_no = (formatter, words)
+    return reader
+
+
 def _local_yes(llama, messages, lock) -> float:
     import numpy as np
-    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+    from llama_cpp import Llama
 
-    template = llama.metadata.get("tokenizer.chat_template")
-    if not template:
-        raise ModelError("The language model's GGUF file has no chat template, which the answer check needs. "
-                         "Use a chat (instruct) GGUF in ASSISTANT_LLM_PATH.")
-    token_text = llama._model.token_get_text  # noqa: SLF001 (llama-cpp-python builds its own formatter so)
-    eos, bos = llama.token_eos(), llama.token_bos()
-    formatter = Jinja2ChatFormatter(template=template, eos_token=token_text(eos) if eos != -1 else "",
-                                    bos_token=token_text(bos) if bos != -1 else "", stop_token_ids=[eos])
+    formatter, words = _yes_no_reader(llama)
     result = formatter(messages=[{"role": _ROLES.get(role, role), "content": text} for role, text in messages])
     tokens = llama.tokenize(result.prompt.encode("utf-8"), add_bos=not result.added_special, special=True)
     with lock:
         # keep what the context already holds of this prompt (the fixed system line), as llama.cpp's own
         # completion does, and read the logits after the last prompt token
-        kept = 0
-        for held, new in zip(llama._input_ids.tolist(), tokens[:-1]):  # noqa: SLF001
-            if held != new:
-                break
-            kept += 1
-        llama.n_tokens = kept
-        llama.eval(tokens[kept:])
+        llama.n_tokens = Llama.longest_token_prefix(llama._input_ids.tolist(), tokens[:-1])  # noqa: SLF001
+        llama.eval(tokens[llama.n_tokens:])
         logits = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(llama.n_vocab(),)).astype(np.float64)  # noqa: SLF001
     top = logits.max()
-    words = {}
-    for word in ("Yes", "yes", "No", "no"):
-        ids = llama.tokenize(word.encode("utf-8"), add_bos=False, special=False)
-        words[word] = float(logits[ids[0]] - top)
-    return _yes_share(words)
+    return _yes_share({word: float(logits[i] - top) for word, i in words.items()})
 
 
 def _remote_yes(model, messages) -> float | None:
