@@ -145,3 +145,15 @@ def test_scores_follow_the_vectors_not_the_order_of_sentences():
     scorer = SentenceScorer(Vectors(), no_overlap)
     sentences = list(reversed(sentences_of(at(0, len(ARTICLE)))))
     assert int(np.argmax(scorer.scores(QUESTION, QVEC, sentences))) == 2
+
+
+def test_sentences_of_two_articles_at_the_same_offsets_are_both_kept():
+    """Offsets are per article: two articles' sentences at the same offsets are not one sentence seen
+    twice (that check dropped every other article's sentence overlapping the first one picked)."""
+    one = at(offset(2), offset(3), chunk_id="c1", source="001.txt")
+    other = at(offset(2), offset(3), chunk_id="c9", source="002.txt")
+    snippets = select_snippets(QUESTION, QVEC, [one, other], SentenceScorer(Vectors(), no_overlap))
+    assert [s.source for s in snippets] == ["001.txt", "002.txt"]
+    again = at(offset(2), offset(4), chunk_id="c2", source="001.txt")  # an overlapping chunk of the same one
+    kept = select_snippets(QUESTION, QVEC, [one, again], SentenceScorer(Vectors(), no_overlap))
+    assert "".join(s.text for s in kept).count(S[2]) == 1

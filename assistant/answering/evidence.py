@@ -120,8 +120,9 @@ def select_snippets(question: str, qvec, passages: Sequence[Passage], scorer: Se
     while order:
         i = order.pop(0)
         s = sents[i]
-        if any(p.start <= s.start < p.end or s.start <= p.start < s.end for p in picked):
-            continue  # the same sentence again from an overlapping chunk
+        if any(p.passage.source == s.passage.source and (p.start <= s.start < p.end or s.start <= p.start < s.end)
+               for p in picked):
+            continue  # the same sentence again from an overlapping chunk of the same article
         if picked and used + len(s.text) > budget_chars:
             continue
         picked.append(s)
