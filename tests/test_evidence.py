@@ -141,6 +141,17 @@ def test_questions_across_the_articles_are_told_apart(question, across):
     assert is_cross_article(question) is across
 
 
+@pytest.mark.parametrize("translation, across", [
+    ("梅雨在世界各地的哪些地方可见?", False), ("2009年8月，WSE上列出了多少家公司?", False), ("两个机构分别在哪里?", False),
+    ("哪些活动有芬兰参加?", True), ("这些报道中提到了哪些大学?", True), ("各个会议在哪里举行?", True),
+])
+def test_a_translation_is_across_the_articles_only_when_it_names_them_together(translation, across):
+    """The model's Chinese translation of an English or Japanese question brings generic words of its own
+    (哪些地方 for "どのあたり", 列出 for "listed"); only words naming the articles or events together count."""
+    assert is_cross_article(translation, translated=True) is across
+    assert is_cross_article(translation)  # all of them would be, as the user's own words
+
+
 def test_scores_follow_the_vectors_not_the_order_of_sentences():
     scorer = SentenceScorer(Vectors(), no_overlap)
     sentences = list(reversed(sentences_of(at(0, len(ARTICLE)))))
