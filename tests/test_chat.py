@@ -509,3 +509,49 @@ def test_the_answer_check_by_the_model_is_not_asked_when_turned_off_or_when_the_
     chat, _ = make_chat(["2022年北京冬奥会的吉祥物是冰墩墩[1]。"], tuning=Tuning(verify_min_yes=0.2))
     assert chat.answer("2022年北京冬奥会的吉祥物是什么?").refused
     assert asked == []  # the rules refused first: no model call spent on it
+
+
+JA_TEXT = "梅雨は、北海道と小笠原諸島を除く日本で、5月から7月にかけて見られる雨の多い期間である。"
+
+
+class _ByScript(fakes.FakeRetriever):
+    """The Japanese passage for a query with kana, the Chinese one for any other: a search by the
+    question as asked and one by its Chinese translation find different passages."""
+
+    def search(self, query, k=5, vector=None, source=None, **filters):
+        self.queries.append(query)
+        kana = any("\u3040" <= ch <= "\u30ff" for ch in query)
+        return [p for p in self.passages if (p.source == "ja.txt") == kana][:k]
+
+
+def _recording(chat):
+    prompts = []
+    generate = chat._generate
+
+    def recorded(messages):
+        prompts.append(messages[-1][1])
+        yield from generate(messages)
+    chat._generate = recorded
+    return prompts
+
+
+def test_a_japanese_question_keeps_the_passages_its_own_words_find_and_no_chinese_gloss_over_them():
+    """Searched by its Chinese translation alone, a Japanese question lost the Japanese passage that
+    answers it; beside Japanese passages the translation is not shown to the model."""
+    retriever = _ByScript([fakes.passage(JA_TEXT, source="ja.txt", title="梅雨", chunk_id="j1"),
+                           fakes.passage(TEXT, chunk_id="c1")])
+    model = FakeListChatModel(responses=["梅雨在日本何时可见?", "梅雨は5月から7月にかけて見られます[2]。", "UNUSED"])
+    chat = Chat(Settings(), retriever, model)
+    prompts = _recording(chat)
+    result = chat.answer("梅雨が見られるのはいつですか?")
+    assert retriever.queries[:2] == ["梅雨が見られるのはいつですか?", "梅雨在日本何时可见?"]
+    assert "ja.txt" in {p.source for p in result.passages} and "001.txt" in {p.source for p in result.passages}
+    assert "5月から7月" in prompts[-1] and "梅雨在日本何时可见" not in prompts[-1]
+    assert not result.refused and result.citations[0].source == "ja.txt"
+
+
+def test_an_english_question_over_chinese_passages_still_shows_the_model_its_chinese_search_form():
+    chat, _ = make_chat(["瑞安建成了多少家博士后工作站?", EN_ANSWER])
+    prompts = _recording(chat)
+    chat.answer("How many postdoctoral workstations has Rui'an built?")
+    assert "(The same question in Chinese, to find it in the passages: 瑞安建成了多少家博士后工作站?)" in prompts[1]

@@ -70,6 +70,12 @@ def wrong_language(answer: str, lang: str) -> bool:
     return False
 
 
+def _mostly(snippets, family: str) -> bool:
+    """Whether more than half the snippets' text is in one language family ("zh" for both scripts)."""
+    own = sum(len(s.text) for s in snippets if lang_family(s.text) == family)
+    return 2 * own > sum(len(s.text) for s in snippets)
+
+
 def _maybe_refusal(raw: str) -> bool:
     head = raw.lstrip()
     return NOT_FOUND.startswith(head) or head.startswith(NOT_FOUND)
@@ -167,15 +173,25 @@ class Chat:
             qvec /= np.linalg.norm(qvec) or 1.0
         return qvec.tolist()
 
-    def evidence(self, question: str, search_form: str = "", known=None) -> tuple[list[Passage], list[Snippet]]:
+    def evidence(self, question: str, search_form: str = "", known=None,
+                 asked: Sequence[Passage] = ()) -> tuple[list[Passage], list[Snippet]]:
         """Passages and the snippets for the prompt; a search form (translation) is searched along with
-        the question: keywords from it, the vector halfway between the two."""
+        the question: keywords from it, the vector halfway between the two.
+
+        asked: the passages the question as asked found (the preliminary sources' search). They join the
+        candidates, and the sentences are then scored by the words of both forms: a Japanese question
+        over Japanese passages loses the passage to its own Chinese translation (JSQuAD, gold passage
+        among the snippets .86 searched as asked, .79 by the translation; docs/answers.md)."""
         qvec = self.query_vector(question, search_form, known)
-        question = search_form or question
-        passages = self.retriever.search(question, k=self.settings.top_k, vector=qvec)
+        words = search_form or question
+        passages = self.retriever.search(words, k=self.settings.top_k, vector=qvec)
         if not passages or not self._relevant(passages):
             return passages, []
-        return passages, self._select(question, qvec, passages)
+        seen = {p.chunk_id for p in passages}
+        extra = [p for p in asked if p.chunk_id not in seen]
+        if extra and search_form and search_form != question:
+            return passages + extra, self._select(f"{question} {search_form}", qvec, passages + extra)
+        return passages, self._select(words, qvec, passages)
 
     def _select(self, question: str, qvec, passages, budget_chars: int = 0, max_sentences: int = 0,
                 holding: Sequence[str] = ()) -> list[Snippet]:
@@ -245,7 +261,7 @@ class Chat:
         question = clean_question(question, self.settings.max_question_chars)
         lang = question_lang(question)
         history = _history(history)
-        early_asked, early_vector = "", None
+        early_asked, early_vector, early = "", None, []
         previous = next((t for r, t in reversed(history) if r == "user"), "")
         if history or (not lang.startswith("zh") and self.settings.translate_queries):
             # a model call (translation, follow-up rewrite) comes before the search: meanwhile the question
@@ -259,7 +275,7 @@ class Chat:
         standalone = self.search_form(question, lang, history, glossary)
         # a follow-up points back at one thing ("that conference"): its rewrite ("…有哪些活动") does not make
         # it a question across the articles, only the user's own words can
-        across = is_cross_article(question) or (not history and is_cross_article(standalone))
+        across = is_cross_article(question) or (not history and is_cross_article(standalone, translated=True))
         kind = asked_kind(question)
         # a follow-up is searched by the conversation's last question with it (the vector halfway to its
         # standalone rewrite; keywords of both): a 1.5B rewrite often keeps the pronoun (他提到…) or names
@@ -274,7 +290,10 @@ class Chat:
                      names=question_names(question), mapped=[zh for _, zh in glossary],
                      people=asks_people_count(question) or asks_people_count(standalone))
         known = early_vector if early_asked == asked else None  # the question's vector, embedded once
-        passages, turn.snippets = (self.across_evidence if across else self.evidence)(asked, form, known)
+        if across:
+            passages, turn.snippets = self.across_evidence(asked, form, known)
+        else:
+            passages, turn.snippets = self.evidence(asked, form, known, early)
         turn.passages = tuple(passages)
         yield Sources(tuple(Passage(sn.chunk_id, sn.source, sn.title, sn.text, 0.0, sn.start, sn.end)
                             for sn in turn.snippets))
@@ -296,7 +315,12 @@ class Chat:
         """Answer in the question's language (streamed) and return the checked Answer."""
         lang, raw = turn.lang, ""
         held = True  # a refusal token is held back until it can be told apart from an answer
-        for piece in self._generate(answer_messages(turn.question, turn.snippets, lang, turn.standalone)):
+        # the Chinese search form helps the model find the question in Chinese passages; beside passages in
+        # the question's own language it is only a worse wording (a Japanese question's machine translation
+        # over Japanese passages led the answer into Chinese and into the translation's errors)
+        own = not lang.startswith("zh") and _mostly(turn.snippets, lang_family(turn.question))
+        gloss = "" if own else turn.standalone
+        for piece in self._generate(answer_messages(turn.question, turn.snippets, lang, gloss)):
             raw += piece
             if not held:
                 yield match_script(piece, lang)
@@ -427,8 +451,7 @@ class Chat:
         compares words within one language; the short checked answer is translated afterwards."""
         if lang not in ("en", "ja") or lang_family(standalone) != "zh":
             return ""
-        chinese = sum(len(s.text) for s in snippets if lang_family(s.text) == "zh")
-        return "zh-Hans" if 2 * chinese > sum(len(s.text) for s in snippets) else ""
+        return "zh-Hans" if _mostly(snippets, "zh") else ""
 
     def _answer_via(self, pivot: str, turn: _Turn) -> Generator[str, None, Answer]:
         """Answer the translated question in the pivot language, check it there, then translate the checked
