@@ -352,6 +352,20 @@ def bench_counts(passages: Path = typer.Option(..., exists=True, dir_okay=False)
     _print_json(result) if json_out else typer.echo(" ".join(f"{k}={v}" for k, v in result.items()))
 
 
+@bench_app.command("kinds")
+def bench_kinds(passages: Path = typer.Option(..., exists=True, dir_okay=False),
+                questions: Path = typer.Option(..., exists=True, dir_okay=False),
+                limit: int = 0, json_out: bool = typer.Option(False, "--json")):
+    """The answer-kind rule (how many / when / who) on a public set, no LLM: per kind, how often the sentence
+    holding the gold answer states that kind (false refusals to be), and how many of the passage's other
+    sentences it refuses."""
+    from .bench.counts import bench_kinds as run
+
+    result = run(passages, questions, limit=limit)
+    _print_json(result) if json_out else typer.echo("\n".join(f"{k}: " + " ".join(f"{a}={b}" for a, b in v.items())
+                                                               for k, v in result.items()))
+
+
 @bench_app.command("embed")
 def bench_embed(passages: Path = typer.Option(..., exists=True, dir_okay=False),
                 questions: Path = typer.Option(..., exists=True, dir_okay=False),

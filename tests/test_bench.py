@@ -80,3 +80,22 @@ def test_bench_gold_scores_answers_keeps_their_citations_and_refuses_without_the
     out = bench_gold(pf, qf, limit=10, chat_model=model, embeddings=embeddings, leave_out_gold=True)
     assert out["gold_left_out"] and out["passages_indexed"] == 1 and out["refused"] == 1.0
     assert out["gold_in_answer"] == 0.0
+
+
+def test_bench_kinds_counts_gold_sentences_stating_the_kind_and_other_sentences_refused(tmp_path):
+    from assistant.bench.counts import bench_kinds
+
+    passages = tmp_path / "p.jsonl"
+    questions = tmp_path / "q.jsonl"
+    passages.write_text(json.dumps({"id": "p1", "text": "会议于2019年5月20日举行。会议由宁波市政府主办。梅雨季节很长。"},
+                                   ensure_ascii=False) + "\n", encoding="utf-8")
+    questions.write_text("\n".join(json.dumps(q, ensure_ascii=False) for q in [
+        {"id": "q1", "passage_id": "p1", "question": "会议是什么时候举行的?", "answers": ["2019年5月20日"]},
+        {"id": "q2", "passage_id": "p1", "question": "梅雨季节什么时候?", "answers": ["很长"]},
+        {"id": "q3", "passage_id": "p1", "question": "会议由哪个单位主办?", "answers": ["宁波市政府"]},
+    ]) + "\n", encoding="utf-8")
+    result = bench_kinds(passages, questions)
+    assert result["date"]["questions"] == 2 and result["date"]["with_gold_sentence"] == 2
+    assert result["date"]["gold_sentence_states_kind"] == 0.5  # 梅雨季节很长 states no date
+    assert result["date"]["other_sentences"] == 4 and result["date"]["other_refused"] == 0.75
+    assert result["number"]["questions"] == 0 and result["person"]["questions"] == 0

@@ -35,3 +35,37 @@ def bench_counts(passages_path: Path, questions_path: Path, limit: int = 0) -> d
             "gold_sentence_states_count": round(gold_pass / max(1, gold), 3),
             "other_numbered_sentences": other,
             "other_refused": round(1 - other_pass / max(1, other), 3)}
+
+
+def bench_kinds(passages_path: Path, questions_path: Path, limit: int = 0) -> dict:
+    """The answer-kind rule (a count for how many, a date for when, a person for who) on a public set, no
+    LLM. Per kind: the questions asking it (as the user wrote them), how often a sentence of the gold
+    passage holding a gold answer states that kind (each miss is a right answer refused), and how many
+    of the passage's other sentences the rule would refuse (its power to tell them apart)."""
+    from ..text.asked import DATE, NUMBER, PERSON, asked_kind, states_kind
+
+    texts = {r["id"]: r["text"] for r in read_jsonl(passages_path)}
+    out: dict = {}
+    for kind in (NUMBER, DATE, PERSON):
+        out[kind] = {"questions": 0, "with_gold_sentence": 0, "gold_states": 0, "other": 0, "other_refused": 0}
+    for q in read_jsonl(questions_path, limit):
+        kind = asked_kind(q["question"])
+        if kind is None or q["passage_id"] not in texts:
+            continue
+        row = out[kind]
+        row["questions"] += 1
+        golds = [a for a in list(q.get("answers", [])) + list(q.get("answers_zh", [])) if a]
+        found = sentences(texts[q["passage_id"]])
+        answering = [s for s in found if any(a in s for a in golds)]
+        if not answering:
+            continue
+        row["with_gold_sentence"] += 1
+        row["gold_states"] += any(states_kind(s, kind) for s in answering)
+        for s in found:
+            if s not in answering:
+                row["other"] += 1
+                row["other_refused"] += not states_kind(s, kind)
+    return {kind: {"questions": r["questions"], "with_gold_sentence": r["with_gold_sentence"],
+                   "gold_sentence_states_kind": round(r["gold_states"] / max(1, r["with_gold_sentence"]), 3),
+                   "other_sentences": r["other"], "other_refused": round(r["other_refused"] / max(1, r["other"]), 3)}
+            for kind, r in out.items()}
