@@ -19,6 +19,8 @@ from assistant.text.asked import (DATE, NUMBER, PERSON, asked_kind, asks_people_
     ("Which team won when it rained?", None), ("What did the mayor say when he arrived?", None),
     ("In what year did the fair open?", DATE), ("Between 1990 and 2000, who led the team?", PERSON),
     ("The fair opened when?", DATE), ("会議は何年に開かれましたか?", DATE),
+    # 何か is "what", not a count (188 of 4,442 JSQuAD questions); 何か所 / 何ヶ所 still count places
+    ("南シナ海付近にある気団は何か?", None), ("拠点は何か所ありますか?", NUMBER), ("何ヶ所で開かれましたか?", NUMBER),
 ])
 def test_the_kind_asked_for(question, kind):
     assert asked_kind(question) == kind
@@ -36,6 +38,11 @@ def test_the_kind_asked_for(question, kind):
     ("It was guided by the Ministry of Science and Technology.", PERSON, True),
     ("野马队在分区轮以23–16击败了匹兹堡钢人队。", PERSON, True),  # "who" answered by a team
     ("anything", None, True),
+    # a period answers "when" too: a century, an era, a time of day (bench kinds, JSQuAD .897 -> .956)
+    ("ポルトガル人が大航海時代の15世紀に到来した。", DATE, True), ("狭义的唐音即江户时代传入的汉字音。", DATE, True),
+    ("月曜1:30 - 5:00休止。", DATE, True),
+    # a Japanese name is written in katakana without a middle dot (マーラー, シェーンベルク)
+    ("シェーンベルクは「マーラーの徒」と自らを称している。", PERSON, True), ("気団は次第に北上していく。", PERSON, False),
 ])
 def test_whether_a_text_states_that_kind(text, kind, states):
     assert states_kind(text, kind) is states

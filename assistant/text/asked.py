@@ -25,7 +25,7 @@ _ASKS = (
         r"|\bwhat (?:number|percentage|share|amount|proportion)\b"
         r"|多少|多大|多长|多長|多高|多远|多遠|几[个個家项項名位次条條年天所种種批座台件届屆成万萬亿億倍]"
         r"|幾[个個家项項名位次条條年天所种種批座台件届屆成万萬亿億倍]|百分之几|百分之幾"
-        r"|何[人件社個名回年つ倍割%％万億台校機か所ヶ所カ所チーム]|いくつ|いくら|どれくらい|どれほど|どのくらい|どの程度", re.I)),
+        r"|何(?:[人件社個名回年つ倍割%％万億台校機]|か所|ヶ所|カ所|チーム)|いくつ|いくら|どれくらい|どれほど|どのくらい|どの程度", re.I)),
     (PERSON, re.compile(r"\b(?:who|whom|whose)\b|谁|誰|哪位|哪一位|どなた|何者", re.I)),
 )
 
@@ -53,13 +53,15 @@ def asked_kind(question: str) -> str | None:
 
 _DATE_TEXT = re.compile(
     rf"\d{{1,4}}\s*[年月日号號]|[一二三四五六七八九十〇零两兩]{{1,3}}[月日号號]|{YEAR.pattern}"
+    # a period named for its century, era or reign ("15世紀", 江户时代, 崇宁五年), a time of day
+    rf"|(?:\d{{1,2}}|[一二三四五六七八九十]{{1,3}})\s*世[纪紀]|[{HAN}]{{1,4}}(?:时代|時代|年间|年間)|\d{{1,2}}:\d{{2}}"
     r"|\d{4}[-/.]\d{1,2}|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d", re.I)
 _NUMBER_WORD = re.compile(
     r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|twenty|thirty|forty|fifty|"
     r"sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|billions?)\b|[一二三四五六七八九十]つ", re.I)
 # people are named (任爱丽, 海基·佩尔科, Peter Radde, 宋軍継氏) or, in news, given by their office
 _AGENT = re.compile(
-    rf"[{HAN}{KATAKANA}]{{1,6}}[·・･][{HAN}{KATAKANA}]{{1,8}}|\b[A-Z][a-z]+ [A-Z][a-z]+\b"
+    rf"[{HAN}{KATAKANA}]{{1,6}}[·・･][{HAN}{KATAKANA}]{{1,8}}|\b[A-Z][a-z]+ [A-Z][a-z]+\b|[{KATAKANA}]{{3,}}"
     rf"|[{HAN}]{{2,4}}(?:氏|さん|先生|女士|教授|博士|院士)"
     r"|(?:市长|市長|省长|省長|主任|书记|書記|董事长|董事長|所长|所長|会长|會長|会長|部长|部長|厅长|廳長|庁長|厅長"
     r"|局长|局長|区长|區長|主席|院长|院長|校长|校長|总裁|總裁|总经理|總經理|总监|總監|大使|领事|領事|秘书长|秘書長"
