@@ -515,13 +515,17 @@ JA_TEXT = "梅雨は、北海道と小笠原諸島を除く日本で、5月か�
 
 
 class _ByScript(fakes.FakeRetriever):
-    """The Japanese passage for a query with kana, the Chinese one for any other: a search by the
-    question as asked and one by its Chinese translation find different passages."""
+    """Passages by query: what a search by the question as asked (kana) finds, and what its Chinese
+    translation finds, given per script."""
+
+    def __init__(self, passages, kana: list[str], other: list[str]):
+        super().__init__(passages)
+        self.found = {True: kana, False: other}
 
     def search(self, query, k=5, vector=None, source=None, **filters):
         self.queries.append(query)
-        kana = any("\u3040" <= ch <= "\u30ff" for ch in query)
-        return [p for p in self.passages if (p.source == "ja.txt") == kana][:k]
+        ids = self.found[any("\u3040" <= ch <= "\u30ff" for ch in query)]
+        return [p for cid in ids for p in self.passages if p.chunk_id == cid][:k]
 
 
 def _recording(chat):
@@ -535,19 +539,38 @@ def _recording(chat):
     return prompts
 
 
-def test_a_japanese_question_keeps_the_passages_its_own_words_find_and_no_chinese_gloss_over_them():
-    """Searched by its Chinese translation alone, a Japanese question lost the Japanese passage that
-    answers it; beside Japanese passages the translation is not shown to the model."""
+JA_OTHER = "梅雨前線は華南や南西諸島付近に停滞する。"
+
+
+def test_a_japanese_question_over_japanese_passages_is_read_by_its_own_words_without_its_translation():
+    """The translation found Japanese passages too, but not the one that answers: the passages the
+    question's own words found come first, and the model does not see the translation beside them."""
     retriever = _ByScript([fakes.passage(JA_TEXT, source="ja.txt", title="梅雨", chunk_id="j1"),
-                           fakes.passage(TEXT, chunk_id="c1")])
-    model = FakeListChatModel(responses=["梅雨在日本何时可见?", "梅雨は5月から7月にかけて見られます[2]。", "UNUSED"])
+                           fakes.passage(JA_OTHER, source="ja.txt", title="梅雨", chunk_id="j2", start=300)],
+                          kana=["j1"], other=["j2"])
+    model = FakeListChatModel(responses=["梅雨在日本何时可见?", "梅雨は5月から7月にかけて見られます[1]。", "UNUSED"])
     chat = Chat(Settings(), retriever, model)
     prompts = _recording(chat)
     result = chat.answer("梅雨が見られるのはいつですか?")
     assert retriever.queries[:2] == ["梅雨が見られるのはいつですか?", "梅雨在日本何时可见?"]
-    assert "ja.txt" in {p.source for p in result.passages} and "001.txt" in {p.source for p in result.passages}
+    assert [p.chunk_id for p in result.passages] == ["j1", "j2"]
     assert "5月から7月" in prompts[-1] and "梅雨在日本何时可见" not in prompts[-1]
-    assert not result.refused and result.citations[0].source == "ja.txt"
+    assert not result.refused and result.citations[0].chunk_id == "j1"
+
+
+def test_a_japanese_question_whose_translation_finds_chinese_passages_keeps_them_alone():
+    """Over Chinese passages the translation's search stands: another article's Japanese sentence found by
+    the question's own words is not added to the prompt."""
+    retriever = _ByScript([fakes.passage(JA_OTHER, source="ja.txt", title="梅雨", chunk_id="j2"),
+                           fakes.passage(TEXT, chunk_id="c1")], kana=["j2"], other=["c1"])
+    model = FakeListChatModel(responses=["瑞安建成了多少家博士后工作站?", "瑞安は9つのポスドク工作站を建設しました[1]。",
+                                         "UNUSED"])
+    chat = Chat(Settings(), retriever, model)
+    prompts = _recording(chat)
+    result = chat.answer("瑞安はいくつのポスドク工作站を建設しましたか?")
+    assert [p.chunk_id for p in result.passages] == ["c1"]
+    assert "梅雨前線" not in prompts[1]
+    assert "(The same question in Chinese, to find it in the passages: 瑞安建成了多少家博士后工作站?)" in prompts[1]
 
 
 def test_an_english_question_over_chinese_passages_still_shows_the_model_its_chinese_search_form():
