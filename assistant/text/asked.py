@@ -53,7 +53,8 @@ def asked_kind(question: str) -> str | None:
 
 _DATE_TEXT = re.compile(
     rf"\d{{1,4}}\s*[年月日号號]|[一二三四五六七八九十〇零两兩]{{1,3}}[月日号號]|{YEAR.pattern}"
-    # a period named for its century, era or reign ("15世紀", 江户时代, 康熙年间; not a reign-year such as 崇宁五年), a time of day
+    # a period named for its century, era or reign ("15世紀", 江户时代, 康熙年间), a time of day; not a
+    # reign-year such as 崇宁五年
     rf"|(?:\d{{1,2}}|[一二三四五六七八九十]{{1,3}})\s*世[纪紀]|[{HAN}]{{1,4}}(?:时代|時代|年间|年間)|\d{{1,2}}:\d{{2}}"
     r"|\d{4}[-/.]\d{1,2}|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d", re.I)
 _NUMBER_WORD = re.compile(
