@@ -366,6 +366,30 @@ def bench_kinds(passages: Path = typer.Option(..., exists=True, dir_okay=False),
                                                                for k, v in result.items()))
 
 
+@bench_app.command("languages")
+def bench_languages(bench_dir: Path = typer.Option(Path("../shared/bench"), "--bench-dir", exists=True, file_okay=False),
+                    n: int = 150, write: bool = typer.Option(False, "--write"),
+                    json_out: bool = typer.Option(False, "--json")):
+    """How much higher e5 scores questions against unrelated passages of their own language than of another
+    (public sets): the lift hybrid search gives each passage language; --write stores the language anchors
+    it corrects with (retrieval/anchors.py)."""
+    from .bench.languages import bench_languages as run
+
+    result = run(bench_dir, n=n, write=write)
+    if json_out:
+        _print_json(result)
+        return
+    langs = list(result["mean_cosine"])
+    typer.echo(f"embedder {result['embedder']}, {result['questions_per_language']} questions and passages per language")
+    typer.echo("mean cosine, question language (rows) x passage language; then the lift of each passage language")
+    typer.echo(f"{'':8s}" + "".join(f"{lang:>9s}" for lang in langs) + "   |" + "".join(f"{lang:>9s}" for lang in langs))
+    for ql in langs:
+        typer.echo(f"{ql:8s}" + "".join(f"{result['mean_cosine'][ql][pl]:9.4f}" for pl in langs) + "   |" +
+                   "".join(f"{result['lift'][ql][pl]:9.4f}" for pl in langs))
+    if result["written"]:
+        typer.echo(f"anchors written to {result['written']}")
+
+
 @bench_app.command("embed")
 def bench_embed(passages: Path = typer.Option(..., exists=True, dir_okay=False),
                 questions: Path = typer.Option(..., exists=True, dir_okay=False),

@@ -99,3 +99,28 @@ def test_bench_kinds_counts_gold_sentences_stating_the_kind_and_other_sentences_
     assert result["date"]["gold_sentence_states_kind"] == 0.5  # 梅雨季节很长 states no date
     assert result["date"]["other_sentences"] == 4 and result["date"]["other_refused"] == 0.75
     assert result["number"]["questions"] == 0 and result["person"]["questions"] == 0
+
+
+def test_bench_languages_measures_the_lift_of_each_passage_language_on_unrelated_pairs(tmp_path, embeddings):
+    """`assistant bench languages` on a tiny copy of the public sets' layout: every question language gets a
+    row of mean cosines and lifts (its best language lifted by 0), and nothing is written without --write."""
+    from assistant.bench import languages
+
+    texts = {"cmrc2018_dev": ("瑞安建成博士后工作站12家。", "瑞安建成了多少家博士后工作站?"),
+             "jsquad_valid": ("北海道には梅雨がない。", "梅雨がないのはどこか。"),
+             "xquad": ("The Panthers defense gave up just 308 points.", "How many points did the defense give up?")}
+    for folder, (passage, question) in texts.items():
+        (tmp_path / folder).mkdir()
+        stem = "_en" if folder == "xquad" else ""
+        _write_set(tmp_path / folder, [{"id": f"{folder}-p{i}", "text": passage} for i in range(3)],
+                   [{"id": f"{folder}-q{i}", "question": question, "passage_id": f"{folder}-p0"} for i in range(3)])
+        if stem:
+            for name in ("passages", "questions"):
+                (tmp_path / folder / f"{name}.jsonl").rename(tmp_path / folder / f"{name}{stem}.jsonl")
+    before = languages.ANCHORS.read_text(encoding="utf-8")
+    result = languages.bench_languages(tmp_path, n=3, embeddings=embeddings)
+    assert set(result["lift"]) == set(languages.SETS) and not result["written"]
+    for row in result["lift"].values():
+        assert min(row.values()) == 0.0 and all(v >= 0 for v in row.values())
+    assert result["mean_cosine"]["ja"]["ja"] > result["mean_cosine"]["ja"]["en"]
+    assert languages.ANCHORS.read_text(encoding="utf-8") == before

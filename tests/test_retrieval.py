@@ -16,6 +16,35 @@ def test_a_question_finds_the_article_in_the_other_script(seeded_assistant, ques
     assert passages[0].source == source, [(p.source, p.score) for p in passages]
 
 
+def test_passages_in_the_languages_a_question_is_far_from_are_lifted_for_fusion(seeded_assistant):
+    """e5 scores a question higher against passages in its own language and script: each passage's cosine is
+    lifted by the question's distance to its language's anchor. A Traditional-Chinese question whose answer
+    is only in the Japanese article (上合 is written 上海協力機構 there) found it only at rank 15 without;
+    `dense` stays the passage's cosine."""
+    from assistant.retrieval.hybrid import language_lift
+
+    retriever = seeded_assistant.retriever
+    question = "上合示範區黨工委書記是誰?"
+    vector = seeded_assistant.embeddings.embed_query(question)
+    lift = language_lift(vector, seeded_assistant.embeddings.model_id)
+    assert lift["zh-Hant"] == 0.0 and lift["ja"] > 0.02 and lift["en"] > lift["ja"] > lift["zh-Hans"]
+    passages = retriever.search(question, k=3, vector=vector)
+    assert passages[0].source == "004_24e069c5cde581db.txt", [(p.source, p.score) for p in passages]
+    cosines = {c.chunk_id: c.score for c in retriever.store.dense_search(vector, 100)}
+    assert all(abs(p.dense - cosines[p.chunk_id]) < 1e-6 for p in passages)
+
+
+def test_the_language_anchors_belong_to_the_configured_embedder(seeded_assistant):
+    """The anchors were measured with the bundled e5 (`assistant bench languages --write`); with another
+    embedder they mean nothing and nothing is lifted."""
+    from assistant.retrieval.anchors import ANCHORS, EMBEDDER
+    from assistant.retrieval.hybrid import language_lift
+
+    assert EMBEDDER == seeded_assistant.embeddings.model_id
+    assert set(ANCHORS) == {"zh-Hans", "zh-Hant", "ja", "en"} and all(len(v) == 384 for v in ANCHORS.values())
+    assert language_lift([0.1] * 384, "another-embedder") == {}
+
+
 def test_passages_carry_typed_relevance(seeded_assistant):
     top = seeded_assistant.search("瑞安建成了多少家博士后工作站?", k=2)[0]
     assert top.source == "001_b2cf538a030ad554.txt" and 0.7 < top.dense <= 1.0 and top.keyword_evidence

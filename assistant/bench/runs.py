@@ -24,7 +24,11 @@ def read_jsonl(path: Path, limit: int = 0) -> list[dict]:
 
 def passages_as_articles(rows: list[dict]) -> list[Article]:
     """Public-set passages are already clean text: they skip web cleaning, not chunking or embedding."""
-    return [Article(source=r["id"], text=r["text"], title=r.get("title", ""), lang=r.get("lang", ""),
+    from ..text.language import detect_lang
+
+    # the language of the passage as a whole, as ingest gives an article's (its chunks share it)
+    return [Article(source=r["id"], text=r["text"], title=r.get("title", ""),
+                    lang=r.get("lang", "") or detect_lang(f"{r.get('title', '')}\n{r['text']}"),
                     raw_chars=len(r["text"])) for r in rows]
 
 

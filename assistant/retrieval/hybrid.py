@@ -14,7 +14,7 @@ from ..errors import InputError, StoreError
 from ..index.keyword import KeywordIndex
 from ..corpus.records import record_from_json
 from ..text.dates import ymd
-from ..text.language import HAN
+from ..text.language import HAN, detect_lang
 from ..text.lexical import fold
 from ..types import EventRecord, Passage
 from .rerank import IdentityReranker, Reranker
@@ -47,6 +47,33 @@ class Filters:
                 and (not self.lang or meta.get("lang") == self.lang)
                 and (not self.date_from or d >= ymd(self.date_from))
                 and (not self.date_to or d <= ymd(self.date_to)))
+
+
+# e5 scores a question higher against passages in its own language (and script) than in another: a
+# Chinese question met the Japanese article's passage naming the person asked about at cosine .82 beside
+# .85 for unrelated Chinese ones. For fusion, a passage's cosine is raised by how much lower the query
+# vector scores against its language's anchor (the mean vector of unrelated passages in that language,
+# retrieval/anchors.py, from the public sets by `assistant bench languages`) than against the best
+# language's: the query's affinity to a language, not to a topic, and for a vector halfway between a
+# question and its translation, halfway between their languages. Measured there, questions in Chinese
+# score Japanese passages .068 lower, English ones .10 lower; relevant pairs differ more (English
+# questions scored their XQuAD passage .866 in English, .771 in Chinese), so the lift corrects no more
+# than the bias.
+def language_lift(vector, embedder: str) -> dict[str, float]:
+    """What a passage's cosine is raised by, per passage language, for this query vector (none when the
+    anchors were measured with another embedder)."""
+    from .anchors import ANCHORS, EMBEDDER
+
+    if embedder != EMBEDDER or vector is None:
+        return {}
+    affinity = {lang: math.fsum(x * y for x, y in zip(vector, anchor)) for lang, anchor in ANCHORS.items()}
+    best = max(affinity.values())
+    return {lang: best - value for lang, value in affinity.items()}
+
+
+def _language(meta: dict) -> str:
+    """A chunk's language and script (its stored lang, else read from its text)."""
+    return str(meta.get("lang", "") or "") or detect_lang(str(meta.get("_text", "")))
 
 
 def _normalised(pairs, floor_zero: bool = False) -> dict[str, float]:
@@ -111,6 +138,7 @@ class Retriever:
         self._generation = None
         self._checked = 0.0
         self._translator = None
+        self._language: dict[str, str] = {}  # chunk id → its language and script
 
     @property
     def index_dir(self) -> Path:
@@ -143,6 +171,7 @@ class Retriever:
                 index.add(new, [keyword_text(known[cid], metas[cid]) for cid in new])
             self._meta = {cid: {**meta, "_text": known[cid]} for cid, meta in metas.items() if cid in known}
             self._index, self._generation = index, gen
+            self._language = {cid: self._language.get(cid) or _language(meta) for cid, meta in self._meta.items()}
 
     def _load_saved(self) -> KeywordIndex:
         if KeywordIndex.stored_fingerprint(self.index_dir) is not None:
@@ -170,10 +199,12 @@ class Retriever:
         flt = Filters(**filters)
         self._ensure_fresh()
         pool = max(self.settings.tuning.dense_pool, 3 * k)
-        dense = []
+        dense, lift = [], {}
         if mode != "keyword":
             vector = vector if vector is not None else self.embeddings.embed_query(query)
             dense = self.store.dense_search(vector, pool, flt.where())
+            prior = language_lift(vector, getattr(self.embeddings, "model_id", ""))
+            lift = {c.chunk_id: prior.get(self._language.get(c.chunk_id, ""), 0.0) for c in dense} if prior else {}
         hits, weight = [], 0.0
         if mode != "dense" and self._index is not None:
             allowed = None if flt == Filters() else {i for i, m in self._meta.items() if flt.accepts(m)}
@@ -184,7 +215,7 @@ class Retriever:
                 weight = 1.0
             elif found.has_evidence:
                 weight = self.settings.crosslingual_weight if expansion else self.settings.keyword_weight
-        return self.reranker.rerank(query, self._fuse(dense, hits, weight, k))
+        return self.reranker.rerank(query, self._fuse(dense, hits, weight, k, lift))
 
     def keyword_overlap(self, query: str, texts: list[str]) -> list[float]:
         """Share of the query's keyword tokens each text contains (module function keyword_overlap)."""
@@ -220,14 +251,17 @@ class Retriever:
         idf = self._index.idf(set(tokens)) if tokens else {}
         return sum(idf.get(t, 99.0) for t in tokens) if tokens else 99.0
 
-    def _fuse(self, dense, hits, w_kw: float, k: int) -> list[Passage]:
+    def _fuse(self, dense, hits, w_kw: float, k: int, lift: dict[str, float] | None = None) -> list[Passage]:
         """Convex fusion of min-max-normalised dense and keyword scores (weights in docs/retrieval.md).
+        lift: what each dense hit's cosine is raised by for its language (language_lift); a passage's
+        `dense` stays its cosine.
 
         Across languages BM25 has nothing to say (no evidence): then the dense ranking stands alone.
         """
         scores: dict[str, float] = {}
         evidence = w_kw > 0
-        for cid, value in _normalised([(c.chunk_id, c.score) for c in dense]).items():
+        lift = lift or {}
+        for cid, value in _normalised([(c.chunk_id, c.score + lift.get(c.chunk_id, 0.0)) for c in dense]).items():
             scores[cid] = (1.0 - w_kw) * value
         if evidence:
             for cid, value in _normalised(hits, floor_zero=True).items():
