@@ -16,20 +16,23 @@ def test_a_question_finds_the_article_in_the_other_script(seeded_assistant, ques
     assert passages[0].source == source, [(p.source, p.score) for p in passages]
 
 
-def test_passages_in_the_languages_a_question_is_far_from_are_lifted_for_fusion(seeded_assistant):
+def test_passages_in_the_languages_a_question_is_far_from_are_lifted_for_fusion(seeded_assistant, monkeypatch):
     """e5 scores a question higher against passages in its own language and script: each passage's cosine is
     lifted by the question's distance to its language's anchor. A Traditional-Chinese question whose answer
     is only in the Japanese article (上合 is written 上海協力機構 there) found it only at rank 15 without;
     `dense` stays the passage's cosine."""
+    from assistant.retrieval import hybrid
     from assistant.retrieval.hybrid import language_lift
 
     retriever = seeded_assistant.retriever
     question = "上合示範區黨工委書記是誰?"
     vector = seeded_assistant.embeddings.embed_query(question)
     lift = language_lift(vector, seeded_assistant.embeddings.model_id)
-    assert lift["zh-Hant"] == 0.0 and lift["ja"] > 0.02 and lift["en"] > lift["ja"] > lift["zh-Hans"]
+    assert lift["zh-Hant"] == 0.0 and lift["ja"] > 0.01 and lift["en"] > lift["ja"] > lift["zh-Hans"]
     passages = retriever.search(question, k=3, vector=vector)
-    assert passages[0].source == "004_24e069c5cde581db.txt", [(p.source, p.score) for p in passages]
+    assert "004_24e069c5cde581db.txt" in [p.source for p in passages], [(p.source, p.score) for p in passages]
+    monkeypatch.setattr(hybrid, "LIFT_SHARE", 0.0)
+    assert "004_24e069c5cde581db.txt" not in [p.source for p in retriever.search(question, k=3, vector=vector)]
     cosines = {c.chunk_id: c.score for c in retriever.store.dense_search(vector, 100)}
     assert all(abs(p.dense - cosines[p.chunk_id]) < 1e-6 for p in passages)
 
