@@ -390,6 +390,25 @@ def bench_languages(bench_dir: Path = typer.Option(Path("../shared/bench"), "--b
         typer.echo(f"anchors written to {result['written']}")
 
 
+@bench_app.command("mixed")
+def bench_mixed(bench_dir: Path = typer.Option(Path("../shared/bench"), "--bench-dir", exists=True, file_okay=False),
+                limit: int = 100, distractors: int = 150, json_out: bool = typer.Option(False, "--json")):
+    """A store of JSQuAD and CMRC passages: hit@1/@5 of ja->ja, zh->zh and zh->ja (JSQuAD questions put into
+    Chinese by the translation call) for each share of the language bias lifted (calibrates LIFT_SHARE)."""
+    from .bench.languages import bench_mixed as run
+
+    result = run(bench_dir, limit=limit, distractors=distractors)
+    if json_out:
+        _print_json(result)
+        return
+    typer.echo(f"{result['passages']} passages (JSQuAD + CMRC 2018) in one store")
+    for name, by_share in result.items():
+        if isinstance(by_share, dict):
+            for share, r in by_share.items():
+                typer.echo(f"{name:20s} lift share {share:5s} hit@1 {r['hit@1']:.3f} hit@5 {r['hit@5']:.3f} "
+                           f"other-language top-5 {r['other_language_top5']:.3f} (n={r['questions']})")
+
+
 @bench_app.command("embed")
 def bench_embed(passages: Path = typer.Option(..., exists=True, dir_okay=False),
                 questions: Path = typer.Option(..., exists=True, dir_okay=False),

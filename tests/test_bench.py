@@ -124,3 +124,30 @@ def test_bench_languages_measures_the_lift_of_each_passage_language_on_unrelated
         assert min(row.values()) == 0.0 and all(v >= 0 for v in row.values())
     assert result["mean_cosine"]["ja"]["ja"] > result["mean_cosine"]["ja"]["en"]
     assert languages.ANCHORS.read_text(encoding="utf-8") == before
+
+
+def test_bench_mixed_measures_each_lift_share_in_a_store_of_two_languages(tmp_path, embeddings):
+    """`assistant bench mixed` on a tiny JSQuAD + CMRC layout: one store of both, three question runs (the
+    Japanese questions also through the translation call, here a fake), every share measured, and the
+    module's share put back afterwards."""
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    from assistant.bench.languages import bench_mixed
+    from assistant.retrieval import hybrid
+
+    sets = {"jsquad_valid": ([{"id": "j1", "title": "梅雨", "text": "北海道には梅雨がない。"},
+                              {"id": "j2", "title": "富士山", "text": "富士山の高さは3776メートルである。"}],
+                             [{"id": "jq1", "question": "梅雨がないのはどこか。", "passage_id": "j1"}]),
+            "cmrc2018_dev": ([{"id": "c1", "title": "瑞安", "text": "瑞安建成博士后工作站12家。"},
+                              {"id": "c2", "title": "金华", "text": "金华举办国际科技开放合作大会。"}],
+                             [{"id": "cq1", "question": "瑞安建成了多少家博士后工作站?", "passage_id": "c1"}])}
+    for folder, (passages, questions) in sets.items():
+        (tmp_path / folder).mkdir()
+        _write_set(tmp_path / folder, passages, questions)
+    model = FakeListChatModel(responses=["哪里没有梅雨?"] * 3)
+    result = bench_mixed(tmp_path, limit=5, distractors=5, shares=(0.0, 0.5), chat_model=model, embeddings=embeddings)
+    assert result["passages"] == 4 and result["shares"] == [0.0, 0.5]
+    for name in ("ja->ja", "zh->zh", "zh->ja (translated)"):
+        assert set(result[name]) == {"0.0", "0.5"} and result[name]["0.5"]["questions"] == 1
+    assert result["ja->ja"]["0.5"]["hit@1"] == 1.0 and result["zh->zh"]["0.0"]["hit@5"] == 1.0
+    assert hybrid.LIFT_SHARE == 0.5

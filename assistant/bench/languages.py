@@ -77,3 +77,60 @@ def write_anchors(model: str, n: int, anchors: dict[str, list[float]]) -> None:
         lines.append("    ],")
     lines.append("}")
     ANCHORS.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def bench_mixed(bench_dir: Path, limit: int = 100, distractors: int = 150,
+                shares: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0), settings: Settings | None = None,
+                chat_model=None, embeddings=None) -> dict:
+    """Retrieval in a store of two languages, by the share of the language bias lifted (hybrid.LIFT_SHARE):
+    JSQuAD and CMRC 2018 passages (each set's gold passages for its first `limit` questions and `distractors`
+    others) in one temporary store; JSQuAD questions (ja → ja), CMRC questions (zh → zh) and the JSQuAD
+    questions put into Chinese by the product's own translation call (zh → ja). Per set and share: hit@1,
+    hit@5 and the share of the top 5 in the other language."""
+    import tempfile
+
+    from ..app import Assistant
+    from ..retrieval import hybrid
+    from ..text.language import has_kana
+    from .runs import index_articles, passages_as_articles
+
+    base = settings or Settings()
+    sets = {"ja": ("jsquad_valid/questions.jsonl", "jsquad_valid/passages.jsonl"),
+            "zh": ("cmrc2018_dev/questions.jsonl", "cmrc2018_dev/passages.jsonl")}
+    questions, rows = {}, []
+    for lang, (qpath, ppath) in sets.items():
+        qs = read_jsonl(bench_dir / qpath, limit)
+        need = {q["passage_id"] for q in qs}
+        passages = read_jsonl(bench_dir / ppath)
+        rows += [r for r in passages if r["id"] in need] + [r for r in passages if r["id"] not in need][:distractors]
+        questions[lang] = qs
+    language_of = {r["id"]: "ja" if has_kana(r["text"]) else "zh" for r in rows}
+    with tempfile.TemporaryDirectory(prefix="assistant-mixed-") as tmp:
+        s = base.model_copy(update={"store_dir": Path(tmp), "chroma_url": "", "collection": "mixed"})
+        assistant = Assistant(s, chat_model=chat_model, embeddings=embeddings)
+        index_articles(assistant, passages_as_articles(rows))
+        chat = assistant.chat
+        runs = {"ja->ja": [(q["question"], q["passage_id"]) for q in questions["ja"]],
+                "zh->zh": [(q["question"], q["passage_id"]) for q in questions["zh"]],
+                "zh->ja (translated)": [(chat.search_form(q["question"], "ja", []), q["passage_id"])
+                                        for q in questions["ja"]]}
+        keep = hybrid.LIFT_SHARE
+        out: dict = {"passages": len(rows), "shares": list(shares)}
+        try:
+            for name, pairs in runs.items():
+                vectors = [assistant.embeddings.embed_query(t) for t, _ in pairs]
+                out[name] = {}
+                for share in shares:
+                    hybrid.LIFT_SHARE = share
+                    h1 = h5 = other = 0.0
+                    for (text, gold), vector in zip(pairs, vectors):
+                        ids = [p.source for p in assistant.retriever.search(text, k=5, vector=vector)]
+                        h1 += bool(ids) and ids[0] == gold
+                        h5 += gold in ids
+                        other += sum(language_of.get(i) != language_of[gold] for i in ids) / max(1, len(ids))
+                    n = max(1, len(pairs))
+                    out[name][str(share)] = {"hit@1": round(h1 / n, 3), "hit@5": round(h5 / n, 3),
+                                             "other_language_top5": round(other / n, 3), "questions": len(pairs)}
+        finally:
+            hybrid.LIFT_SHARE = keep
+    return out
