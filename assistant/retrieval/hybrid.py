@@ -62,6 +62,8 @@ class Filters:
 # unchanged), while more of it let the Japanese article into English questions' evidence (dev: 3 answers
 # lost at the whole lift).
 LIFT_SHARE = 0.5
+
+
 def language_lift(vector, embedder: str) -> dict[str, float]:
     """What a passage's cosine is raised by, per passage language, for this query vector (none when the
     anchors were measured with another embedder)."""
