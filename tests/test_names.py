@@ -57,6 +57,8 @@ def test_romanise_reads_words_and_names():
      "It is the Satakunta (萨塔昆塔) Greater Region [1]."),
     # Chinese left in an English sentence gets its pinyin in front
     ("The president is 孙学光 [1].", "法中孵化器联盟协会会长孙学光。", "The president is Sun Xueguang (孙学光) [1]."),
+    # a Japanese article's 氏 marks a person: the name without it, as surname and given name
+    ("陳嘉賢氏 spoke [1].", "香港貿易発展局の首席代表の陳嘉賢氏", "Chen Jiaxian (陳嘉賢氏) spoke [1]."),
     # ... once, when the model already put the original after it
     ("范宇斌 (范宇斌) wrote the report [1].", "(记者 范宇斌)", "Fan Yubin (范宇斌) wrote the report [1]."),
     # a name already given with its original, or English words, stay as they are

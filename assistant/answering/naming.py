@@ -98,9 +98,16 @@ def gloss_english_names(text: str, snippets: Sequence[str]) -> str:
     return _REPEATED.sub(r"\1", text)
 
 
+# a Japanese article writes a person's name with 氏 after it (陳嘉賢氏): the name is a person's, and the
+# honorific is no syllable of it ("Chenjiaxianshi" was written for 陳嘉賢氏)
+_HONORIFIC = re.compile(f"([{HAN}]{{2,4}})氏$")
+
+
 def _pinyin_first(run: str, people: set[str]) -> str:
     if len(run) > MAX_RUN:
         return run
+    if honoured := _HONORIFIC.fullmatch(run):
+        return f"{romanise(honoured.group(1), person=True)} ({run})"
     return f"{romanise(run, person=fold(run) in people)} ({run})"
 
 
