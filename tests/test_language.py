@@ -103,3 +103,13 @@ def test_a_japanese_answer_writes_copied_simplified_characters_in_their_japanese
     # characters Japanese text can hold stay as written, whatever a Chinese converter would make of them
     for japanese in ("袴田里見", "創立30周年", "干鱈", "筑摩書房", "雇用関係"):
         assert to_japanese_kanji(japanese) == japanese
+
+
+def test_a_chinese_answer_writes_japanese_kanji_it_copied_in_chinese():
+    from assistant.text.language import match_script
+
+    # 広 and 継 are Japanese only; a Chinese reader expects 广 / 廣 and 继 / 繼
+    assert match_script("山东省政府办公厅副主任刘太広出席", "zh-Hans") == "山东省政府办公厅副主任刘太广出席"
+    assert match_script("副省長宋軍継", "zh-Hant") == "副省長宋軍繼"
+    # ordinary Chinese that a Japanese converter would rewrite (沪, 研) stays as written
+    assert match_script("芬兰驻沪副总领事参观研究所", "zh-Hans") == "芬兰驻沪副总领事参观研究所"

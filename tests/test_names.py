@@ -71,3 +71,14 @@ def test_english_answers_carry_the_articles_names(answer, snippet, expected):
     from assistant.answering.naming import gloss_english_names
 
     assert gloss_english_names(answer, [snippet]) == expected
+
+
+def test_a_chinese_answer_drops_the_honorific_a_japanese_passage_writes_after_a_name():
+    from assistant.answering.naming import drop_honorifics
+
+    japanese = ["山東省副省長の宋軍継氏、青島市政府秘書長の李虎成氏がイベントに出席した。"]
+    assert drop_honorifics("山东省副省长宋军继氏出席[1]。秘书长是李虎成氏[1]。", japanese) == \
+        "山东省副省长宋军继出席[1]。秘书长是李虎成[1]。"
+    # 氏 that is no honorific of a cited Japanese passage's name stays: 摄氏, 王氏集团, a Chinese passage
+    assert drop_honorifics("气温为摄氏20度,王氏集团出资[1]。", japanese) == "气温为摄氏20度,王氏集团出资[1]。"
+    assert drop_honorifics("李虎成氏出席[1]。", ["李虎成氏出席了会议。"]) == "李虎成氏出席[1]。"

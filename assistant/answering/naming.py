@@ -12,7 +12,7 @@ import re
 from typing import Sequence
 
 from ..retrieval.crosslingual import romanise
-from ..text.language import HAN
+from ..text.language import HAN, has_kana
 from ..text.lexical import fold, person_names
 
 BRACKETED = re.compile(r"\([^()]*\)|（[^（）]*）")  # a name's original, or any aside
@@ -132,3 +132,18 @@ def romanised_names(text: str, known: Sequence[str] = ()) -> str:
         latin = " ".join(p[:1].upper() + p[1:] for p in re.split(r"[·・]", romanise(name, person=True)) if p)
         text = f"{text[:a]}{latin} ({name}){text[b:]}"
     return text
+
+
+def drop_honorifics(text: str, snippets: Sequence[str]) -> str:
+    """A Chinese answer without the honorific 氏 it copied from a Japanese passage (宋軍継氏 → 宋军继): in
+    Japanese it follows every person's name, in Chinese it reads as a foreign word. Only where a passage
+    with kana that the answer read or cites writes the same name (two to four characters) with 氏."""
+    japanese = [fold(s) for s in snippets if has_kana(s)]
+    if "氏" not in text or not japanese:
+        return text
+    folded, out, last = fold(text), [], 0
+    for m in re.finditer("氏", text):
+        if any(folded[m.start() - n:m.end()] in s for n in (2, 3, 4) if m.start() >= n for s in japanese):
+            out.append(text[last:m.start()])
+            last = m.end()
+    return "".join(out) + text[last:]

@@ -10,7 +10,7 @@ from typing import Generator, Iterator, Sequence
 from .citations import CitationChecker, Snippet, answers_kind, renumber_markers, states_premise
 from ..config import Settings
 from ..errors import InputError
-from .naming import BRACKETED, gloss_english_names, romanised_names
+from .naming import BRACKETED, drop_honorifics, gloss_english_names, romanised_names
 from .evidence import SentenceScorer, is_cross_article, select_snippets
 from ..text.asked import DATE, NUMBER, asked_kind, asks_people_count
 from ..text.lexical import fold
@@ -376,6 +376,8 @@ class Chat:
                     continue
                 n = len(citations) + 1
                 citations.append(replace(cited[0], marker=n))
+                if (pivot or lang).startswith("zh"):
+                    text = drop_honorifics(text, [c.snippet for c in cited])
                 line = "- " + text.replace("[1]", f"[{n}]")
                 lines.append(line)
                 if not pivot:
@@ -511,7 +513,7 @@ class Chat:
         # first paragraph, the speaker a sentence before the cited one
         if not turn.across and not names_stated(question, articles, turn.names, turn.mapped):
             return refused
-        text = self._names(text, citations, lang)
+        text = self._names(text, citations, lang, [s.text for s in turn.snippets])
         # last, the model itself is asked whether the passages it cites state this answer: a sentence
         # close to its passage in words and vector may still answer another question than the one asked
         if not self._stated(turn.question if lang == turn.lang else turn.standalone, text, citations):
@@ -527,8 +529,11 @@ class Chat:
         return share is None or share >= floor
 
     @staticmethod
-    def _names(text: str, citations, lang: str) -> str:
-        """An English answer carries each name as the cited article writes it (answering/naming.py)."""
+    def _names(text: str, citations, lang: str, read: Sequence[str] = ()) -> str:
+        """An English answer carries each name as the cited article writes it, a Chinese one without the
+        Japanese honorific a Japanese passage it read (or cites) writes after it (answering/naming.py)."""
+        if lang.startswith("zh"):
+            return drop_honorifics(text, list(read) + [c.snippet for c in citations])
         if lang != "en" or wrong_language(text, lang):  # still Chinese: no pinyin for whole sentences
             return text
         return gloss_english_names(text, [c.snippet for c in citations])

@@ -159,12 +159,13 @@ def question_lang(question: str) -> str:
 
 
 def match_script(text: str, lang: str) -> str:
-    """Make Chinese output use the question's script (a small model drifts between them), and Japanese
-    output Japanese kanji where it copied Simplified Chinese ones."""
-    if lang == "zh-Hant":
-        return to_traditional(text)
-    if lang == "zh-Hans":
-        return to_simplified(text)
+    """Make Chinese output use the question's script (a small model drifts between them, and copies
+    Japanese kanji from a Japanese article), and Japanese output Japanese kanji where it copied Simplified
+    Chinese ones."""
+    if lang.startswith("zh"):  # Japanese kanji a Chinese answer copied from a Japanese article (広, 継) too
+        from .lexical import simplified_kanji
+
+        return to_traditional(simplified_kanji(text)) if lang == "zh-Hant" else to_simplified(simplified_kanji(text))
     if lang == "ja":
         return to_japanese_kanji(text)
     return text

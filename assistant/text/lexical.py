@@ -86,6 +86,14 @@ def fold(text: str) -> str:
     return t2s.convert(text)
 
 
+def simplified_kanji(text: str) -> str:
+    """Japanese shinjitai that Simplified Chinese writes otherwise in their Chinese form (広 → 广, 継 → 继,
+    経 → 经), nothing else touched: a Chinese answer copied from a Japanese article is Chinese to its reader.
+    The folding table, without fold()'s case, width and Traditional → Simplified steps."""
+    _, jp, jp_re = _converters()
+    return text.translate(jp) if jp_re.search(text) else text
+
+
 def tokenize(text: str, scheme: str = DEFAULT_SCHEME, folding: bool = True) -> list[str]:
     """Tokens for BM25 under the chosen scheme; folding=False keeps only NFKC + lower case."""
     try:
