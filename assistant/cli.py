@@ -339,6 +339,20 @@ def bench_names(passages: Path = typer.Option(..., exists=True, dir_okay=False),
     _print_json(result) if json_out else typer.echo(" ".join(f"{k}={v}" for k, v in result.items()))
 
 
+@bench_app.command("names-en")
+def bench_names_en(passages: Path = typer.Option(..., exists=True, dir_okay=False),
+                   questions: Path = typer.Option(..., exists=True, dir_okay=False),
+                   skeleton_min: list[float] = typer.Option([], "--skeleton-min", help="Floors to compare."),
+                   json_out: bool = typer.Option(False, "--json")):
+    """Names in English answers glossed with the article's own form, no LLM (XQuAD en→zh's aligned
+    English/Chinese answers): glossed right or wrong, and names absent from the passage glossed anyway."""
+    from .bench.glossing import bench_english_names as run
+
+    result = run(passages, questions, tuple(skeleton_min))
+    _print_json(result) if json_out else typer.echo("\n".join(f"skeleton_min {k}: " + " ".join(
+        f"{a}={b}" for a, b in v.items()) for k, v in result.items()))
+
+
 @bench_app.command("counts")
 def bench_counts(passages: Path = typer.Option(..., exists=True, dir_okay=False),
                  questions: Path = typer.Option(..., exists=True, dir_okay=False),

@@ -151,3 +151,25 @@ def test_bench_mixed_measures_each_lift_share_in_a_store_of_two_languages(tmp_pa
         assert set(result[name]) == {"0.0", "0.5"} and result[name]["0.5"]["questions"] == 1
     assert result["ja->ja"]["0.5"]["hit@1"] == 1.0 and result["zh->zh"]["0.0"]["hit@5"] == 1.0
     assert hybrid.LIFT_SHARE == 0.5
+
+
+def test_bench_names_en_counts_names_glossed_right_wrong_and_absent(tmp_path):
+    """`assistant bench names-en` on a tiny XQuAD-like set: a transliterated name is glossed right by sound,
+    and with the sound matcher off (a floor above 1) it is not; names of other questions get no gloss."""
+    from assistant.bench.glossing import bench_english_names
+
+    passages = tmp_path / "p.jsonl"
+    questions = tmp_path / "q.jsonl"
+    passages.write_text("\n".join(json.dumps(p, ensure_ascii=False) for p in [
+        {"id": "p1", "text": "他在普利兹公司工作。会议在上海举行。"},
+        {"id": "p2", "text": "本场比赛由卡万·肖特完成擒杀。"},
+    ]) + "\n", encoding="utf-8")
+    questions.write_text("\n".join(json.dumps(q, ensure_ascii=False) for q in [
+        {"id": "q1", "passage_id": "p1", "question": "Which company?", "answers": ["Prizy"], "answers_zh": ["普利兹"]},
+        {"id": "q2", "passage_id": "p2", "question": "Who?", "answers": ["Kawann Short"], "answers_zh": ["卡万·肖特"]},
+        {"id": "q3", "passage_id": "p1", "question": "How many?", "answers": ["12"], "answers_zh": ["12"]},
+    ]) + "\n", encoding="utf-8")
+    result = bench_english_names(passages, questions, (0.9, 2.0), absent_per_name=2)
+    assert result["0.9"]["names"] == 2 and result["0.9"]["glossed_right"] == 1.0  # Kawann (卡万) by letters
+    assert result["2.0"]["glossed_right"] == 0.5  # Prizy needs the sound matcher
+    assert result["0.9"]["glossed_wrong"] == 0.0 and result["0.9"]["absent_glossed"] == 0.0

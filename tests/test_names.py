@@ -66,6 +66,12 @@ def test_romanise_reads_words_and_names():
      "The Fraunhofer Institute (弗勞恩霍夫研究所) signed it [1]."),
     ("The Ministry of Science and Technology guided it [1].", "由科技部和浙江省人民政府指导。",
      "The Ministry of Science and Technology guided it [1]."),
+    # a foreign name the passage transliterates, spelt by sound (Prizy ~ 普利兹 pulizi: p-l-s both)
+    ("He works for Prizy Technology Co., Ltd. [1].", "普利兹科技有限公司业务发展协调员海基·佩尔科",
+     "He works for Prizy (普利兹) Technology Co., Ltd. [1]."),
+    # ... but not a short English word, nor a name the passage does not hold
+    ("Three sacks were made [1].", "多尔完成了擒杀。", "Three sacks were made [1]."),
+    ("John Elway made the sack [1].", "卡万·肖特完成了擒杀。", "John Elway made the sack [1]."),
 ])
 def test_english_answers_carry_the_articles_names(answer, snippet, expected):
     from assistant.answering.naming import gloss_english_names
