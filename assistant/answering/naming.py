@@ -8,6 +8,7 @@ and a romanised name that is close to a name in the cited passages gets that nam
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from typing import Sequence
 
@@ -55,19 +56,26 @@ def _best_original(spelling: str, candidates: dict[str, str]) -> tuple[float, st
     letters = _letters(spelling)
     if len(letters) < 4:
         return None
+    return _closest(letters, candidates, MIN_SIMILARITY, len(letters) // 3)
+
+
+def _closest(key: str, candidates: dict[str, str], floor: float, max_gap: int,
+             same_first: bool = False) -> tuple[float, str] | None:
+    """The candidate whose key is most like this one (difflib ratio ≥ floor, lengths at most max_gap apart;
+    same_first: starting with the same letter), scored by letters in common: a longer spelling that
+    matches ("Li Qingjiang" ~ 陆青江) beats a part of it (青江)."""
     best = None
-    matcher = difflib.SequenceMatcher(None, b=letters)  # b is cached: one table for all candidates
-    for original, key in candidates.items():
-        if abs(len(key) - len(letters)) > len(letters) // 3:
+    matcher = difflib.SequenceMatcher(None, b=key)  # b is cached: one table for all candidates
+    for original, other in candidates.items():
+        if not other or abs(len(other) - len(key)) > max_gap or (same_first and other[0] != key[0]):
             continue
-        matcher.set_seq1(key)
-        if matcher.real_quick_ratio() < MIN_SIMILARITY or matcher.quick_ratio() < MIN_SIMILARITY:
+        matcher.set_seq1(other)
+        if matcher.real_quick_ratio() < floor or matcher.quick_ratio() < floor:
             continue
         ratio = matcher.ratio()
-        if ratio >= MIN_SIMILARITY and (best is None or (ratio, len(original)) > (best[0], len(best[1]))):
+        if ratio >= floor and (best is None or (ratio, len(original)) > (best[0], len(best[1]))):
             best = (ratio, original)
-    # letters in common: a longer spelling that matches ("Li Qingjiang" ~ 陆青江) beats a part of it (青江)
-    return (best[0] * (len(letters) + len(candidates[best[1]])) / 2, best[1]) if best else None
+    return (best[0] * (len(key) + len(candidates[best[1]])) / 2, best[1]) if best else None
 
 
 # A foreign name written in Chinese sounds, not spells, like its English form: "Prizy" for 普利兹 (pulizi)
@@ -96,27 +104,34 @@ def english_skeleton(spelling: str) -> str:
 
 def pinyin_skeleton(han: str) -> str:
     """The same for a Chinese transliteration, syllable by syllable (a final -ng is an n: 芳 fang ~ "fen")."""
-    out = []
-    for ch in han:
-        syllable = re.sub(r"ng$", "n", _letters(romanise(ch)))
-        for sound, alike in _PINYIN_SOUNDS:
-            syllable = re.sub(sound, alike, syllable)
-        out.append(re.sub(r"[aeiouü]", "", syllable))
-    return "".join(out)
+    return "".join(map(_syllable_skeleton, han))
+
+
+@functools.lru_cache(maxsize=8192)
+def _syllable_skeleton(ch: str) -> str:
+    syllable = re.sub(r"ng$", "n", _letters(romanise(ch)))
+    for sound, alike in _PINYIN_SOUNDS:
+        syllable = re.sub(sound, alike, syllable)
+    return re.sub(r"[aeiouü]", "", syllable)
+
+
+@functools.lru_cache(maxsize=1)
+def _transliteration_run() -> re.Pattern:
+    from ..text.lexical import transliteration_characters
+
+    return re.compile(f"[{''.join(sorted(transliteration_characters()))}·・]+")
 
 
 def _transliterations(snippets: Sequence[str]) -> dict[str, str]:
     """Every 2–8 character stretch of a run of transliteration characters in the passages → its skeleton."""
-    from ..text.lexical import transliteration_characters
-
-    chars = transliteration_characters()
     out: dict[str, str] = {}
     for snippet in snippets:
-        for run in re.findall(f"[{''.join(sorted(chars))}·・]+", snippet):
+        for run in _transliteration_run().findall(snippet):
             run = _DOTS.sub("", run)
+            syllables = [_syllable_skeleton(ch) for ch in run]
             for n in range(2, 9):
                 for i in range(len(run) - n + 1):
-                    out.setdefault(run[i:i + n], pinyin_skeleton(run[i:i + n]))
+                    out.setdefault(run[i:i + n], "".join(syllables[i:i + n]))
     return out
 
 
@@ -124,18 +139,7 @@ def _best_transliteration(spelling: str, candidates: dict[str, str]) -> tuple[fl
     key = english_skeleton(spelling)
     if len(key) < SKELETON_CONSONANTS:
         return None
-    best = None
-    matcher = difflib.SequenceMatcher(None, b=key)
-    for original, other in candidates.items():
-        if not other or other[0] != key[0] or abs(len(other) - len(key)) > max(1, len(key) // 2):
-            continue
-        matcher.set_seq1(other)
-        if matcher.quick_ratio() < SKELETON_MIN:
-            continue
-        ratio = matcher.ratio()
-        if ratio >= SKELETON_MIN and (best is None or (ratio, len(original)) > (best[0], len(best[1]))):
-            best = (ratio, original)
-    return (best[0] * (len(key) + len(candidates[best[1]])) / 2, best[1]) if best else None
+    return _closest(key, candidates, SKELETON_MIN, max(1, len(key) // 2), same_first=True)
 
 
 def gloss_english_names(text: str, snippets: Sequence[str]) -> str:

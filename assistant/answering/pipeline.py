@@ -15,7 +15,6 @@ from .evidence import SentenceScorer, is_cross_article, select_snippets
 from ..text.asked import DATE, NUMBER, asked_kind, asks_people_count
 from ..text.lexical import fold
 from ..text.names import names_stated, question_names
-from ..retrieval.crosslingual import romanise
 from ..corpus.records import asked_offices, holders
 from ..text.dates import YEAR as _YEAR
 from ..text.language import detect_lang, han_count, has_kana, lang_family, match_script, question_lang
@@ -132,7 +131,8 @@ class Chat:
 
     def warm_up(self) -> None:
         """Evaluate the fixed prompt prefixes once (translation, answer), so the first question starts fast."""
-        romanise("预热")  # loads the pinyin dictionary the English answers' names need
+        gloss_english_names("Warm Up [1].", ["预热"])  # loads what names in English answers need: pinyin,
+        # jieba's transliteration characters
         # an English search loads the English→Chinese keyword dictionary (1.6 s) the first English
         # question's sources would otherwise wait for
         self.retriever.search("warm-up search", k=1)
@@ -376,8 +376,8 @@ class Chat:
                     continue
                 n = len(citations) + 1
                 citations.append(replace(cited[0], marker=n))
-                if (pivot or lang).startswith("zh"):
-                    text = drop_honorifics(text, [c.snippet for c in cited])
+                if (pivot or lang).startswith("zh"):  # an English line gets its names after the translation
+                    text = self._names(text, cited, pivot or lang)
                 line = "- " + text.replace("[1]", f"[{n}]")
                 lines.append(line)
                 if not pivot:

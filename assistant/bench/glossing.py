@@ -34,6 +34,11 @@ def name_pairs(passages_path: Path, questions_path: Path) -> list[tuple[str, str
     return out
 
 
+def _bare(name: str) -> str:
+    """A Chinese name folded, without the dot between a transliterated name's parts (卡万·肖特 = 卡万肖特)."""
+    return fold(name).replace("·", "")
+
+
 def _glosses(name: str, passage: str) -> list[str]:
     return _GLOSS.findall(naming.gloss_english_names(f"It was {name} [1].", [passage]))
 
@@ -43,7 +48,7 @@ def bench_english_names(passages_path: Path, questions_path: Path, skeleton_mins
     pairs = name_pairs(passages_path, questions_path)
     rng = random.Random(0)
     absent = [(other[0], passage) for _, _, passage in pairs for other in rng.sample(pairs, absent_per_name)
-              if fold(other[1]).replace("·", "") not in fold(passage).replace("·", "")]
+              if _bare(other[1]) not in _bare(passage)]
     rows, default = {}, naming.SKELETON_MIN
     try:
         for floor in skeleton_mins or (default,):
@@ -51,8 +56,8 @@ def bench_english_names(passages_path: Path, questions_path: Path, skeleton_mins
             right = wrong = 0
             for name, chinese, passage in pairs:
                 found = _glosses(name, passage)
-                gold = fold(chinese).replace("·", "")
-                good = [g for g in found if fold(g).replace("·", "") in gold or gold in fold(g).replace("·", "")]
+                gold = _bare(chinese)
+                good = [g for g in found if _bare(g) in gold or gold in _bare(g)]
                 right, wrong = right + bool(good), wrong + (bool(found) and not good)
             false = sum(bool(_glosses(name, passage)) for name, passage in absent)
             rows[str(floor)] = {"names": len(pairs), "glossed_right": round(right / max(1, len(pairs)), 3),

@@ -163,9 +163,10 @@ def match_script(text: str, lang: str) -> str:
     Japanese kanji from a Japanese article), and Japanese output Japanese kanji where it copied Simplified
     Chinese ones."""
     if lang.startswith("zh"):  # Japanese kanji a Chinese answer copied from a Japanese article (広, 継) too
-        from .lexical import simplified_kanji
+        from .lexical import simplified_kanji  # lexical imports this module
 
-        return to_traditional(simplified_kanji(text)) if lang == "zh-Hant" else to_simplified(simplified_kanji(text))
+        text = simplified_kanji(text)
+        return to_traditional(text) if lang == "zh-Hant" else to_simplified(text)
     if lang == "ja":
         return to_japanese_kanji(text)
     return text
