@@ -39,10 +39,16 @@ class Tuning(BaseModel):
     sentence_max: int = 110  # longer sentences are cut to their best run of clauses
     neighbour_bonus: float = 0.15  # the best sentence's neighbours often carry the answer it introduces
     max_catalogue: int = 8  # articles a question across articles reads
-    article_chars: int = 160  # evidence per article for a question across articles, beside its record
+    article_chars: int = 240  # evidence per article for a question across articles, beside its record
+    article_sentences: int = 2
     lexical_min: float = 0.34  # share of an answer sentence's bigrams/words found in its passage
     cited_min: float = 0.22  # the same, for the passage the model itself cited
     embed_min: float = 0.80  # e5 cosine for support across languages (unrelated pairs .76-.79)
+    # share of what a Chinese or Japanese answer says beyond the question that its cited passages (in its
+    # language) say too; below it the answer is refused (answering.citations.novel_support). .2 is the highest
+    # that refuses no more right answers on recorded CMRC 2018 / JSQuAD runs (1 of 63, 0 of 59) while it
+    # refuses 2 and 4 wrong ones (docs/answers.md)
+    novel_min: float = 0.2
     number_window: int = 4  # characters beside a number in an answer that must meet its passage clause
     # the model's own P(yes) that the cited passages state its answer, below which the answer is refused;
     # 0 (the default) turns the check off. .2 is the floor calibrated on XQuAD en→zh and CMRC 2018 (the

@@ -110,6 +110,13 @@ class EventRecord:
     def values(self, name: str) -> list[str]:
         return [f.value for f in self.fields if f.name == name]
 
+    def label(self) -> str:
+        """What names the event in a line of an answer across articles: its place (else its title) and date
+        ("宁波市南苑饭店, 2019-05-20")."""
+        date = self.event_dates[0] if self.event_dates else self.published
+        name = self.place or (self.title if len(self.title) <= 30 else self.title[:29] + "…")
+        return f"{name}, {date}" if date else name
+
     def line(self) -> str:
         """One line for a prompt or the articles panel: title | date | place | published | outlet | facts."""
         parts = [self.title, f"date {','.join(self.event_dates)}" if self.event_dates else "",

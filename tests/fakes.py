@@ -52,6 +52,11 @@ class FakeRetriever:
                                    place=get.get("place", ""))
         return out
 
+    def mentions(self, word: str) -> bool:
+        from assistant.text.lexical import fold
+
+        return any(fold(word) in fold(f"{p.title}\n{p.text}") for p in self.passages)
+
     def article_text(self, source: str) -> str:
         parts = [p for p in self.passages if p.source == source]
         return "\n".join([parts[0].title] + [p.text for p in parts]) if parts else ""

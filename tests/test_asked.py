@@ -96,3 +96,10 @@ def test_a_count_of_projects_does_not_answer_how_many_people_came():
     assert not answers_kind(NUMBER, "12[1]", [projects], people=True)
     assert answers_kind(NUMBER, "12[1]", [projects], people=False)
     assert answers_kind(NUMBER, "300[1]", [people], people=True)
+
+
+def test_the_content_words_of_a_question_leave_out_its_question_words():
+    from assistant.text.asked import content_words
+
+    assert content_words("哪两地的活动涉及传感器方面的项目?") == ["两地", "活动", "涉及", "传感器", "方面", "项目"]
+    assert "什么" not in content_words("瑞安的主题是什么?")

@@ -280,10 +280,10 @@ def test_a_name_stated_elsewhere_in_the_cited_article_is_stated():
 
 
 def test_stream_gives_a_refused_draft_once_and_the_refusal_in_the_final_answer():
-    chat, _ = make_chat(["温州建成了9家博士后工作站[1]。"])
-    items = list(chat.stream("温州建成了多少家博士后工作站?"))
+    chat, _ = make_chat(["瑞安建成了19家博士后工作站[1]。"])  # a number the passage does not state
+    items = list(chat.stream("瑞安建成了多少家博士后工作站?"))
     texts, final = [i for i in items if isinstance(i, str)], items[-1]
-    assert "".join(texts) == "温州建成了9家博士后工作站[1]。"  # the draft as written, no refusal text after it
+    assert "".join(texts) == "瑞安建成了19家博士后工作站[1]。"  # the draft as written, no refusal text after it
     assert final.refused and final.text == REFUSALS["zh-Hans"]
 
 
@@ -357,13 +357,15 @@ def ThreeEvents(ruian: str, wuxi: str):  # noqa: N802
 
 def test_a_question_across_articles_is_asked_of_each_article_and_each_answer_checked_alone():
     retriever = ThreeEvents("瑞安建成了9家博士后工作站。", "无锡建成了5家博士后工作站。")
-    # one call per article (sorted by source): 001, 002 (not stated there), 003 (a number it does not state)
-    model = FakeListChatModel(responses=["瑞安建成了9家博士后工作站[1]。", NOT_FOUND, "无锡建成了15家博士后工作站[1]。"])
+    # one call per article that has the words asked about (sorted by source): 001, 003 (a number it does not
+    # state); 002 never mentions a 工作站 and is not asked
+    model = FakeListChatModel(responses=["瑞安建成了9家博士后工作站[1]。", "无锡建成了15家博士后工作站[1]。"])
     chat = Chat(Settings(), retriever, model)
     pieces = list(chat.stream("各个活动分别建成了多少家工作站?"))
     result = pieces[-1]
-    assert model.i == 0  # every article asked once: three calls (FakeListChatModel wraps round to 0)
-    assert result.text == "- 瑞安建成了9家博士后工作站[1]。" and not result.refused
+    assert model.i == 0  # two calls (FakeListChatModel wraps round to 0)
+    # each line names its event by the article's record
+    assert result.text == "- 瑞安大会, 2021-11-14: 瑞安建成了9家博士后工作站[1]。" and not result.refused
     assert [c.source for c in result.citations] == ["001.txt"]
     assert "".join(p for p in pieces[:-1] if isinstance(p, str)) == result.text  # streamed line by line
 
@@ -390,8 +392,8 @@ def test_a_year_keeps_the_articles_dated_then_and_the_undated_ones():
 def test_an_article_whose_record_dates_it_in_the_year_asked_answers_a_question_across_articles():
     """The Wuxi text says only 6月2日; its record (published or held 2023-06-02) states the year."""
     retriever = ThreeEvents("瑞安建成了9家博士后工作站。", "无锡建成了5家博士后工作站。")
-    # the undated Jinhua article (002) is kept too, and asked first
-    model = FakeListChatModel(responses=[NOT_FOUND, "无锡建成了5家博士后工作站[1]。", "UNUSED"])
+    # the undated Jinhua article (002) is kept by the year, but never mentions a 工作站 and is not asked
+    model = FakeListChatModel(responses=["无锡建成了5家博士后工作站[1]。", "UNUSED"])
     result = Chat(Settings(), retriever, model).answer("2023年各个活动分别建成了多少家工作站?")
     assert not result.refused and [c.source for c in result.citations] == ["003.txt"]
 
@@ -434,7 +436,7 @@ def test_a_question_about_the_holders_of_an_office_across_articles_is_answered_f
     a vice consul or vice governor is no mayor, and an article naming no mayor has no line."""
     model = FakeListChatModel(responses=["UNUSED"])
     result = Chat(Settings(), Mayors(), model).answer("这些报道中有哪些市长?")
-    assert result.text == "- 市长尤卡·莫拉讷恩[1]\n- 市长赵豪志[2]"
+    assert result.text == "- 中芬会谈: 市长尤卡·莫拉讷恩[1]\n- 鲁港交流会: 市长赵豪志[2]"
     assert [(c.marker, c.source, c.chunk_id) for c in result.citations] == [(1, "000.txt", "n"), (2, "004.txt", "q")]
     assert result.citations[0].snippet.startswith("芬兰乌尔维拉市长尤卡·莫拉讷恩")
     assert result.citations[1].snippet == "青岛市市长赵豪志致辞。"
@@ -578,3 +580,36 @@ def test_an_english_question_over_chinese_passages_still_shows_the_model_its_chi
     prompts = _recording(chat)
     chat.answer("How many postdoctoral workstations has Rui'an built?")
     assert "(The same question in Chinese, to find it in the passages: 瑞安建成了多少家博士后工作站?)" in prompts[1]
+
+
+def test_a_question_across_articles_reads_the_articles_holding_the_words_it_asks_about():
+    # no name tells the articles apart, the word asked about does: only 无锡 mentions a sensor
+    retriever = ThreeEvents("瑞安大会在东新科创园举行。", "无锡代表团达成了传感器项目合作。")
+    chat = Chat(Settings(), retriever, FakeListChatModel(responses=["UNUSED"]))
+    _, snippets = chat.across_evidence("哪些活动涉及传感器项目?")
+    assert [s.source for s in snippets] == ["003.txt"]
+    _, snippets = chat.across_evidence("哪些活动涉及机器人?")  # no article holds it: every article is read
+    assert len(snippets) == 3
+
+
+@pytest.mark.parametrize("answer, wrong", [
+    ("鲁港科技合作创新中心将集聚人工智能、生物医药等要素[1]。", False),
+    ("鲁港科技合作创新中心将集聚人工知能、バイオメディカル等要素[1]。", True),  # Japanese words read off the passage
+    ("中国 SAE 为瑞安设计了「オーダーメイド」平台[1]。", False),  # a quoted term keeps its own words
+])
+def test_a_chinese_answer_with_kana_is_the_wrong_language(answer, wrong):
+    from assistant.answering.pipeline import wrong_language
+
+    assert wrong_language(answer, "zh-Hans") is wrong
+
+
+def test_a_question_about_something_no_article_mentions_is_refused_before_the_model_is_asked():
+    chat, model = make_chat(["温州建成了9家博士后工作站[1]。"])
+    items = list(chat.stream("温州建成了多少家博士后工作站?"))  # 温州 stands in no indexed passage
+    assert items[-1].refused and model.i == 0
+
+
+def test_a_year_the_passages_never_state_is_dropped_from_an_answer_that_otherwise_holds():
+    chat, _ = make_chat(["瑞安建成了多少家博士后工作站?", "By 2021, Rui'an had built 9 postdoctoral workstations [1]."])
+    result = chat.answer("How many postdoctoral workstations has Rui'an built?")
+    assert not result.refused and "2021" not in result.text and "9 postdoctoral" in result.text

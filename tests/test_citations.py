@@ -140,3 +140,32 @@ def test_numbers_the_question_gives_are_its_premise_not_the_sentences_claim():
     assert not numbers_ok("2015年黑豹队有24次拦截", passage)
     assert numbers_ok("2015年黑豹队有24次拦截", passage, given=given)
     assert not numbers_ok("2015年黑豹队有42次拦截", passage, given=given)  # the answer's own number still counts
+
+
+def test_a_scaled_number_must_have_the_passages_value_not_only_its_digits():
+    from assistant.answering.citations import numbers_ok
+
+    snippet = "芬方已安排三年200万欧元的专项资金。"
+    assert not numbers_ok("The Finnish side set aside 200 million euros.", snippet)  # 200万 is 2 million
+    assert numbers_ok("The Finnish side set aside 2 million euros (200万欧元).", snippet)
+    assert numbers_ok("44.6 million yuan", "总额4460万元")
+
+
+def test_what_an_answer_says_beyond_the_question_must_stand_in_its_passages():
+    from assistant.answering.citations import novel_support
+
+    passage = ["本次大会邀请了近300名国内外知名学者,其中有诺贝尔奖获得者、外国驻华使节。"]
+    q = "出席大会的诺贝尔奖得主叫什么名字?"
+    assert novel_support("诺贝尔奖得主是阿瑟·阿什利[1]。", q, passage) == 0.0  # a name the passage never gives
+    assert novel_support("大会邀请了近300名学者[1]。", "大会邀请了多少名学者?", passage) == 1.0
+    # an answer that only gives the question back says nothing
+    assert novel_support("三个层级的科技支持政策集中发布了[1]。", "现场集中发布了哪三个层级的科技支持政策?",
+                         ["山东省、青岛市三个层级的科技支持政策集中发布。"]) is None
+
+
+def test_a_number_stands_in_a_passage_only_as_a_whole_number():
+    from assistant.answering.citations import numbers_ok
+
+    assert not numbers_ok("签约了1个项目", "14の新たな質の生産力プロジェクトが契約された。", min_len=1)
+    assert not numbers_ok("成立于19年", "2019年成立。")
+    assert numbers_ok("签约了14个项目", "现场签约14个项目。", min_len=1)

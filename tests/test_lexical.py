@@ -180,3 +180,10 @@ def test_japanese_first_in_a_fresh_process():
     code = "from assistant.text.lexical import tokenize; print(tokenize('経済成長率は高い')[0])"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "经济", out.stderr
+
+
+def test_common_words_are_the_frame_of_a_question_not_its_subject():
+    from assistant.text.lexical import common_word
+
+    assert common_word("来源") and common_word("方面") and common_word("活动")
+    assert not common_word("传感器") and not common_word("机器人") and not common_word("零部件")

@@ -88,3 +88,35 @@ def test_a_chinese_answer_drops_the_honorific_a_japanese_passage_writes_after_a_
     # 氏 that is no honorific of a cited Japanese passage's name stays: 摄氏, 王氏集团, a Chinese passage
     assert drop_honorifics("气温为摄氏20度,王氏集团出资[1]。", japanese) == "气温为摄氏20度,王氏集团出资[1]。"
     assert drop_honorifics("李虎成氏出席[1]。", ["李虎成氏出席了会议。"]) == "李虎成氏出席[1]。"
+
+
+def test_a_chinese_questions_people_must_stand_in_passages_of_either_language():
+    # a Japanese article writes a Chinese name in the same characters: 宋軍継 folds to 宋军继
+    japanese = ["山東省副省長の宋軍継氏がイベントに出席し、挨拶を行った。"]
+    assert names_stated("宋军继在交流会上说了什么?", japanese)
+    assert not names_stated("李家超在交流会上说了什么?", japanese)
+
+
+def test_a_quoted_title_is_checked_by_its_parts_whatever_quotes_the_article_uses():
+    q = "《瑞安市「科創中國」省級試點三年行動實施方案》圍繞哪三大方面?"
+    assert "科创中国" in question_names(q)
+    assert names_stated(q, ["根據《瑞安市“科創中國”省級試點三年行動實施方案》,該市將重點圍繞科創平臺等三大方面"])
+
+
+@pytest.mark.parametrize("question, han, katakana", [
+    ("大莱龙铁路位于哪里?", ["大莱龙"], []),  # a name jieba's dictionary lacks
+    ("瑞安建成了多少家博士后工作站?", ["瑞安", "博士后"], []),
+    ("冬の間、シベリア気団が覆っている範囲はどこか?", [], ["シベリア"]),
+    ("Which university signed with Rui'an?", [], []),
+])
+def test_rare_words_are_what_only_a_text_about_the_questions_subject_holds(question, han, katakana):
+    from assistant.text.names import rare_words
+
+    assert rare_words(question) == (han, katakana)
+
+
+def test_a_chinese_answer_drops_a_bracket_repeating_the_name_before_it():
+    from assistant.answering.naming import drop_echoed_brackets
+
+    assert drop_echoed_brackets("孙海生 (孫海生) [1]") == "孙海生 [1]"
+    assert drop_echoed_brackets("宁波市政府(宁波市人民政府)主办[1]") == "宁波市政府(宁波市人民政府)主办[1]"

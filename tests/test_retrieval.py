@@ -97,3 +97,10 @@ def test_a_record_fields_offsets_point_at_its_sentence_in_the_stored_article(see
         chunk = retriever.passage_at(src, f.start)
         assert chunk is not None and chunk.source == src and chunk.start <= f.start < chunk.end
     assert retriever.passage_at(fields[0][0], 10**9) is None
+
+
+def test_the_index_tells_which_words_some_article_mentions(seeded_assistant):
+    retriever = seeded_assistant.retriever
+    assert retriever.mentions("申思特") and retriever.mentions("宋軍継")  # a Japanese form folds to the index's
+    assert not retriever.mentions("李家超") and not retriever.mentions("大莱龙")
+    assert retriever.mentions("プロジェクト") and not retriever.mentions("シベリア")  # katakana: the whole word

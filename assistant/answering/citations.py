@@ -8,7 +8,7 @@ from typing import Callable, Sequence
 from ..config import Tuning
 from ..text.asked import NUMBER, premise_values, states_kind, states_people_count
 from ..text.dates import YEAR
-from ..text.language import CJK, HAN, lang_family
+from ..text.language import CJK, HAN, KATAKANA, lang_family
 from ..text.lexical import STOP_WORDS, fold
 from ..text.numbers import answer_values, stated_values
 from ..text.segment import (SEMICOLONS, STOPS, clauses, has_marker, keep_markers, marker_numbers, sentence_pieces,
@@ -72,9 +72,14 @@ def numbers_in_any(sentence: str, snippets: Sequence[str], min_len: int = 2, win
     values: list[set | None] = [None] * len(snips)
 
     def stated(i: int, digits: str, value: float) -> bool:
-        if digits in snips[i]:
+        scaled = value != float(digits)  # "200 million", "4460万": the value counts, not the digits
+        # the whole number: the 1 of "签约了1个项目" does not stand in "14の…プロジェクト", nor 19 in 2019
+        written = re.search(rf"(?<![0-9.]){re.escape(digits)}(?![0-9])", snips[i]) is not None
+        if written and not scaled:
             return _counts_the_same(sent, snips[i], digits, window)
         values[i] = stated_values(snips[i]) if values[i] is None else values[i]
+        if scaled:  # 200万 is 2 million: "200 million euros" over it is a wrong answer, not a copied one
+            return value in values[i] and (not written or _counts_the_same(sent, snips[i], digits, window))
         return value in values[i] or float(digits) in values[i]
 
     return all(any(stated(i, digits, value) for i in range(len(snips)))
@@ -270,3 +275,47 @@ def renumber_markers(text: str, markers: Sequence[int]) -> str:
     if markers and not has_marker(kept):
         kept = _attach(kept.rstrip(), "".join(f"[{m}]" for m in markers))
     return kept.strip()
+
+
+_HAN_RUN = re.compile(f"[{HAN}]+")
+_KATAKANA_RUN = re.compile(f"[{KATAKANA}]{{2,}}")
+# characters that frame an answer around what it states (…是9家, 由…主办, 在…举行), not part of it
+_FRAME = re.compile("[是的了在由和与與及为為等有于於其该該此这這那将將已被把对對向从從到至也都并並而且即共约約]")
+
+
+def novel_units(answer: str, question: str) -> set[str]:
+    """What an answer says beyond the question it answers: its Han bigrams outside the frame characters
+    with a character the question lacks, its katakana words, its numbers and Latin words, less those the
+    question has (as asked or as searched). Hiragana is left out: it is the grammar around them."""
+    asked, chars = units(question), set(fold(question))
+    folded = fold(strip_markers(answer))
+    out = {w for w in _WORD.findall(folded) if w not in STOP_WORDS}
+    out.update(w for w in _KATAKANA_RUN.findall(folded) if w not in fold(question))  # シベリア, モンスーン
+    for run in _HAN_RUN.findall(folded):
+        for piece in _FRAME.split(run):
+            # a bigram of two characters the question has (策集 of 科技支持政策集中发布) only recombines it
+            out.update(pair for pair in (piece[i:i + 2] for i in range(len(piece) - 1))
+                       if not set(pair) <= chars)
+    return out - asked
+
+
+def novel_support(answer: str, question: str, snippets: Sequence[str]) -> float | None:
+    """The share of what the answer says beyond the question that the passages it cites say too; None
+    when it says nothing beyond the question (it echoes the question back)."""
+    novel = novel_units(answer, question)
+    if not novel:
+        return None
+    joined = "\n".join(snippets)
+    stated = units(joined)
+    # a number by its value: "3万" over 30000, "1个" over 一个 (a lone 一 is no value to stated_values)
+    values = stated_values(fold(joined)) | ({1.0} if "一" in joined else set())
+    text = fold(joined)
+    held = [u for u in novel if u in stated or u in text or (u[:1].isdigit() and _value(u) in values)]
+    return len(held) / len(novel)
+
+
+def _value(word: str) -> float | None:
+    try:
+        return round(float(word.replace(",", "")), 6)
+    except ValueError:
+        return None

@@ -220,3 +220,18 @@ def drop_honorifics(text: str, snippets: Sequence[str]) -> str:
             out.append(text[last:m.start()])
             last = m.end()
     return "".join(out) + text[last:]
+
+
+_ECHOED = re.compile(r"\s*[(（]([^()（）]{1,12})[)）]")
+
+
+def drop_echoed_brackets(text: str) -> str:
+    """A Chinese or Japanese answer without a bracket that repeats the name before it in another script
+    ("孙海生 (孫海生)"): an English answer's habit of giving the original, which a reader of the original
+    script does not need."""
+    def keep(m: re.Match) -> str:
+        inner = fold(m.group(1))
+        before = fold(text[max(0, m.start() - len(inner)):m.start()])
+        return "" if inner and before == inner else m.group()
+
+    return _ECHOED.sub(keep, text)

@@ -7,20 +7,21 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import Generator, Iterator, Sequence
 
-from .citations import CitationChecker, Snippet, answers_kind, renumber_markers, states_premise
+from .citations import (CitationChecker, Snippet, answers_kind, novel_support, numbers_in_any, renumber_markers,
+                        states_premise)
 from ..config import Settings
 from ..errors import InputError
-from .naming import BRACKETED, drop_honorifics, gloss_english_names, romanised_names
+from .naming import BRACKETED, drop_echoed_brackets, drop_honorifics, gloss_english_names, romanised_names
 from .evidence import SentenceScorer, is_cross_article, select_snippets
-from ..text.asked import DATE, NUMBER, asked_kind, asks_people_count
-from ..text.lexical import fold
-from ..text.names import names_stated, question_names
+from ..text.asked import DATE, NUMBER, asked_kind, asks_people_count, content_words
+from ..text.lexical import common_word, fold, person_names
+from ..text.names import names_stated, question_names, rare_words
 from ..corpus.records import asked_offices, holders
-from ..text.dates import YEAR as _YEAR
+from ..text.dates import YEAR as _YEAR, drop_years, english_dates
 from ..text.language import detect_lang, han_count, has_kana, lang_family, match_script, question_lang
 from ..text.segment import clauses, strip_markers
 from ..llm.adapters import stream_text, yes_probability
-from .prompts import (NOT_FOUND, answer_messages, condense_messages, refusal, retranslate_messages, verify_messages,
+from .prompts import (NOT_FOUND, ORIGINAL_WORDS, answer_messages, condense_messages, refusal, retranslate_messages, verify_messages,
                       translate_answer_messages, translate_messages)
 from ..types import Answer, Citation, Passage, Sources
 
@@ -59,14 +60,16 @@ def wrong_language(answer: str, lang: str) -> bool:
 
     "The 2019中芬合作平台高层会谈…在宁波市南苑饭店[1]。" has English words, yet nobody reading English can use
     it; "The Fraunhofer Institute (弗勞恩霍夫研究所) signed …" keeps the original name as asked. Nor is
-    "中国 SAE 为瑞安设计了「オーダーメイド」平台" Japanese: its only kana is a quoted term."""
+    "中国 SAE 为瑞安设计了「オーダーメイド」平台" Japanese: its only kana is a quoted term. A Chinese answer
+    with kana outside quotes and brackets is partly Japanese."""
     if lang == "en":
         plain = BRACKETED.sub("", answer)
         latin = sum(len(w) for w in _LATIN_WORD.findall(plain))
         return latin == 0 or 3 * han_count(plain) > latin
     if lang == "ja":  # kana only inside a quoted term (「オーダーメイド」) leaves a Chinese sentence
         return not has_kana(_QUOTED.sub("", BRACKETED.sub("", answer)))
-    return False
+    # a Chinese answer read off a Japanese passage keeps its katakana words (人工知能、バイオメディカル)
+    return has_kana(_QUOTED.sub("", BRACKETED.sub("", answer)))
 
 
 def _mostly(snippets, family: str) -> bool:
@@ -223,6 +226,9 @@ class Chat:
             records = {src: records[src] for src in keep}
         records, telling = self._named(records, question_names(question) + question_names(search_form) +
                                        [fold(zh) for _, zh in self.retriever.glossary(question)])
+        if not telling:  # no name tells the articles apart: the uncommon words asked about may (传感器, 机器人)
+            subject = [w for w in content_words(query) if not common_word(w)]
+            records, telling = self._named(records, subject, lang_family(query))
         passages, snippets = [], []
         for n, (src, record) in enumerate(records.items(), start=1):
             found = self.retriever.search(query, k=2, vector=qvec, source=src)
@@ -232,22 +238,40 @@ class Chat:
             if held:
                 found += [p for p in self.retriever.search(" ".join(held), k=3, mode="keyword", source=src)
                           if p.chunk_id not in {f.chunk_id for f in found}]
-            best = self._select(query, qvec, found, self.settings.tuning.article_chars, 1, held)
-            text = f"{record.line()} — {best[0].text}" if best else record.line()
+            best = self._select(query, qvec, found, self.settings.tuning.article_chars,
+                                self.settings.tuning.article_sentences, held)
+            text = f"{record.line()} — {' … '.join(b.text for b in best)}" if best else record.line()
             cid, start, end = (best[0].chunk_id, best[0].start, best[0].end) if best else \
                 (found[0].chunk_id if found else "", 0, 0)
             snippets.append(Snippet(n, cid, src, record.title, text, start, end))
             passages += found
         return passages, snippets
 
-    def _named(self, records: dict, names: list[str]) -> tuple[dict, list[str]]:
+    def _named(self, records: dict, names: list[str], family: str = "") -> tuple[dict, list[str]]:
         """The articles a question across articles names ("the Wuxi visit and the Shandong meeting"): those
         holding a name the question gives that not every article holds, with those names; all of them and
-        no names when none does."""
+        no names when none does. family: the names' language family, when only articles written in it can
+        be told apart by them (words of a Chinese question say nothing about a Japanese article, which is
+        kept)."""
         texts = {src: fold(self.retriever.article_text(src)) for src in records} if names else {}
-        telling = [n for n in dict.fromkeys(names) if not all(n in t for t in texts.values())]
-        named = {src: r for src, r in records.items() if any(n in texts[src] for n in telling)}
-        return (named, telling) if named else (records, [])
+        judged = {src: t for src, t in texts.items() if not family or lang_family(t) == family}
+        telling = [n for n in dict.fromkeys(names) if judged and not all(n in t for t in judged.values())]
+        named = {src: r for src, r in records.items()
+                 if src not in judged or any(n in texts[src] for n in telling)}
+        if not telling or not named:
+            return records, []
+        return named, [n for n in telling if any(n in t for t in texts.values())]
+
+    def _unheard_of(self, question: str, snippets) -> list[str]:
+        """The question's rare words (text.names.rare_words) that no indexed passage holds: it is about
+        something the articles never mention, and no passage can answer it. Looked for only when the
+        evidence is mostly in the question's own language: over an article in another, the question's words
+        are its own (ウルヴィラ and 欧州 for a Chinese article's 乌尔维拉 and 欧洲; 上合 where the Japanese
+        article writes 上海協力機構)."""
+        han, katakana = rare_words(question)
+        if not _mostly(snippets, lang_family(question)):
+            return []
+        return [w for w in han + katakana if not self.retriever.mentions(w)]
 
     def _relevant(self, passages: Sequence[Passage]) -> bool:
         top = passages[0]
@@ -299,7 +323,7 @@ class Chat:
         turn.passages = tuple(passages)
         yield Sources(tuple(Passage(sn.chunk_id, sn.source, sn.title, sn.text, 0.0, sn.start, sn.end)
                             for sn in turn.snippets))
-        if not turn.snippets:
+        if not turn.snippets or (not across and self._unheard_of(question, turn.snippets)):
             yield from self._refuse(lang, turn.passages)
             return
         pivot = "" if across else self._pivot(lang, standalone, turn.snippets)
@@ -378,7 +402,10 @@ class Chat:
                 citations.append(replace(cited[0], marker=n))
                 if (pivot or lang).startswith("zh"):  # an English line gets its names after the translation
                     text = self._names(text, cited, pivot or lang)
-                line = "- " + text.replace("[1]", f"[{n}]")
+                # the line names its event by the record (place, date): the model's own words often name
+                # the event the question names first, whichever article it read
+                line = f"- {records[snippet.source].label()}: " + text.replace("[1]", f"[{n}]") \
+                    if snippet.source in records else "- " + text.replace("[1]", f"[{n}]")
                 lines.append(line)
                 if not pivot:
                     yield from self._emit(turn, line, "\n")
@@ -402,7 +429,7 @@ class Chat:
             chunk = self.retriever.passage_at(src, first.start)
             citations.append(Citation(n, src, records[src].title, text[first.start:first.end].strip(),
                                       chunk.chunk_id if chunk else "", first.start, first.end))
-            lines.append("- " + "、".join(f.value.replace(" ", "") for f in fields) + f"[{n}]")
+            lines.append(f"- {records[src].label()}: " + "、".join(f.value.replace(" ", "") for f in fields) + f"[{n}]")
         return lines, citations
 
     def _people_named(self, citations) -> list[str]:
@@ -467,8 +494,8 @@ class Chat:
             return replace(checked, text=refusal(lang), lang=lang)
         translated = ""
         source = checked.text
-        if lang == "en":  # the people the cited articles' records name keep their names, romanised
-            source = romanised_names(source, self._people_named(checked.citations))
+        if lang == "en":  # the people the cited articles' records or jieba name keep their names, romanised
+            source = romanised_names(source, self._people_named(checked.citations) + person_names(source))
         for piece in self._generate(translate_answer_messages(source, lang)):
             if translated:
                 yield piece
@@ -476,8 +503,12 @@ class Chat:
                 yield from self._emit(turn, piece)
             translated += piece
         text = renumber_markers(translated.strip(), [c.marker for c in checked.citations])
-        if not text or wrong_language(text, lang):  # the translation failed: the checked answer is still true
-            text = checked.text
+        # the translation is checked too: its numbers are the checked answer's values ("200 million euros"
+        # came back for 200万欧元, two million)
+        if not text or wrong_language(text, lang) or not numbers_in_any(
+                strip_markers(text), [checked.text] + [c.snippet for c in checked.citations], 1):
+            # the translation failed: the checked answer is still true, said in the article's words
+            text = ORIGINAL_WORDS.get(lang, "") + checked.text
             yield from self._emit(turn, text)
         else:
             text = self._names(text, checked.citations, lang)
@@ -493,8 +524,7 @@ class Chat:
         refused = Answer(text=refusal(turn.lang), passages=passages, refused=True, lang=turn.lang)
         if NOT_FOUND in raw or not raw.strip():
             return refused
-        text, citations = self.checker.check(match_script(raw.strip(), lang), turn.snippets,
-                                             f"{turn.question}\n{turn.standalone}")
+        text, citations = self._checked(match_script(raw.strip(), lang), turn)
         # not one sentence borne out by the passages: the model answered from elsewhere (its own
         # knowledge, or a guess); a cited passage that states no count for "how many", or the 2019 meeting
         # for a question about the 2022 one, or another person or place than the one asked about,
@@ -513,12 +543,57 @@ class Chat:
         # first paragraph, the speaker a sentence before the cited one
         if not turn.across and not names_stated(question, articles, turn.names, turn.mapped):
             return refused
+        if not self._says_more(text, turn, citations):
+            return refused
         text = self._names(text, citations, lang, [s.text for s in turn.snippets])
         # last, the model itself is asked whether the passages it cites state this answer: a sentence
         # close to its passage in words and vector may still answer another question than the one asked
         if not self._stated(turn.question if lang == turn.lang else turn.standalone, text, citations):
             return refused
         return Answer(text=text, citations=citations, passages=passages, lang=lang)
+
+    def _checked(self, text: str, turn: _Turn) -> tuple[str, tuple[Citation, ...]]:
+        """The citation check, and two repairs of what a 1.5B model gets wrong around a right answer:
+        a year that neither its passages nor the question state ("April 19 to 21, 2021" over a passage
+        saying 4月19日至21日) is dropped when nothing holds with it; and when the passages the answer cites
+        (or none, for a bare "徐刚") do not hold what it adds to the question while another passage of the
+        prompt does, that passage is cited instead."""
+        asked = f"{turn.question}\n{turn.standalone}"
+        text, citations = self.checker.check(text, turn.snippets, asked)
+        stated = set(_YEAR.findall(asked + "\n".join(s.text for s in turn.snippets)))
+        guessed = set(_YEAR.findall(strip_markers(text))) - stated
+        if not citations and guessed:
+            text, citations = self.checker.check(drop_years(text, guessed), turn.snippets, asked)
+        if citations and self._says_more(text, turn, citations):
+            return text, citations
+        best = self._saying_most(text, turn)
+        if best is None:
+            return text, citations
+        bare = strip_markers(text).rstrip()
+        return self.checker.check(f"{bare}[{best.marker}]", turn.snippets, asked)
+
+    def _saying_most(self, text: str, turn: _Turn) -> Snippet | None:
+        """The snippet in the answer's language that holds most of what the answer adds to the question,
+        if it holds enough (Tuning.novel_min)."""
+        family = lang_family(text)
+        asked = f"{turn.question}\n{turn.standalone}"
+        scored = [(novel_support(text, asked, [s.text]) or 0.0, s) for s in turn.snippets
+                  if family != "en" and lang_family(s.text) == family]
+        share, best = max(scored, key=lambda x: x[0], default=(0.0, None))
+        return best if best is not None and share > 0 and share >= self.settings.tuning.novel_min else None
+
+    def _says_more(self, text: str, turn: _Turn, citations) -> bool:
+        """What the answer says beyond the question stands in the passages it cites, compared within one
+        language (a Chinese answer over Chinese passages, a Japanese one over Japanese): an answer naming
+        what its passages never do (a laureate's name over a passage saying only that laureates came) is
+        no answer they state. An answer that only recombines the question's words is let through: "シベリア
+        気団" answers "シベリアから…を覆うものは何気団か" (JSQuAD) with nothing but the question's words."""
+        family = lang_family(text)
+        if family == "en":  # across languages the words cannot be compared; the citation check's vectors did
+            return True
+        same = [c.snippet for c in citations if lang_family(c.snippet) == family]
+        share = novel_support(text, f"{turn.question}\n{turn.standalone}", same) if same else None
+        return share is None or share >= self.settings.tuning.novel_min
 
     def _stated(self, question: str, text: str, citations) -> bool:
         floor = self.settings.tuning.verify_min_yes
@@ -531,12 +606,15 @@ class Chat:
     @staticmethod
     def _names(text: str, citations, lang: str, read: Sequence[str] = ()) -> str:
         """An English answer carries each name as the cited article writes it, a Chinese one without the
-        Japanese honorific a Japanese passage it read (or cites) writes after it (answering/naming.py)."""
+        Japanese honorific a Japanese passage it read (or cites) writes after it, and neither a Chinese nor
+        a Japanese one repeats a name in brackets (answering/naming.py)."""
         if lang.startswith("zh"):
-            return drop_honorifics(text, list(read) + [c.snippet for c in citations])
+            return drop_echoed_brackets(drop_honorifics(text, list(read) + [c.snippet for c in citations]))
+        if lang == "ja":
+            return drop_echoed_brackets(text)
         if lang != "en" or wrong_language(text, lang):  # still Chinese: no pinyin for whole sentences
             return text
-        return gloss_english_names(text, [c.snippet for c in citations])
+        return gloss_english_names(english_dates(text), [c.snippet for c in citations])
 
     def answer(self, question, history=None) -> Answer:
         result = None

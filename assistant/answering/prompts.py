@@ -71,6 +71,10 @@ REFUSALS = {
 }
 
 
+# before a checked answer given in the article's language when its translation failed the check
+ORIGINAL_WORDS = {"en": "In the article's words: ", "ja": "記事の原文では："}
+
+
 def refusal(lang: str) -> str:
     return REFUSALS.get(lang, REFUSALS["en"])
 

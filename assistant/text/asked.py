@@ -30,6 +30,21 @@ _ASKS = (
 )
 
 
+# a question word (what, which, who, 什么, 哪, 何, どこ...): not a word the question asks about
+_WH = re.compile(r"\b(?:what|which|who|whom|whose|where|when|why|how)\b|什么|什麼|哪|谁|誰|多少|几|幾|何|怎|为何|為何"
+                 r"|どこ|どの|どれ|どんな|どう|いつ|いくつ|いくら|だれ|なぜ|なに", re.I)
+
+
+def content_words(question: str) -> list[str]:
+    """The words a Chinese or Japanese question asks about (folded, 2+ characters, no question words, no
+    words of kana alone): 哪两地的活动涉及传感器方面的项目 → 两地, 活动, 涉及, 传感器, 方面, 项目."""
+    from .language import has_kana
+    from .lexical import tokenize
+
+    words = tokenize(question, "sudachi" if has_kana(question) else "jieba")
+    return list(dict.fromkeys(w for w in words if len(w) >= 2 and not _WH.search(w) and re.search(rf"[{HAN}]", w)))
+
+
 # an English question word asks only at the head of a clause, after at most two words ("In what year",
 # "For how long", "Between 1990 and 2000, who"): "How old was he when he played?" asks an age, and
 # "Which team won when…" asks no date

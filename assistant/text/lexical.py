@@ -9,7 +9,7 @@ from collections import Counter
 
 import opencc
 
-from .language import CJK, has_kana
+from .language import CJK, HAN, has_kana
 
 DEFAULT_SCHEME = "bigram_words"  # chosen by `assistant bench tokenizers`, see docs/retrieval.md
 SCHEMES = ("bigram", "unibigram", "jieba", "sudachi", "ja_sudachi", "bigram_jieba", "bigram_sudachi", "bigram_words")
@@ -254,6 +254,34 @@ def transliteration_characters(min_names: int = 5) -> frozenset[str]:
 
 # jieba's proper-noun tags: people (nr, nrt transliterated, nrfg), places (ns), organisations (nt), other (nz)
 _PROPER_TAGS = ("nr", "nrt", "nrfg", "ns", "nt", "nz")
+
+
+# characters of grammar: a word jieba's HMM makes of one of them and a neighbour (市是 of 乌尔维拉市是在) is
+# no word of the text
+_FUNCTION_CHARS = re.compile("[是的了在和与及为等有于其该此这那将已被把对向从到也都并且就而之]")
+
+
+# a word more frequent than this (per million words of jieba's dictionary counts) is of the question's
+# frame (来源, 分别, 方面, 活动, 项目: 74-458), not of its subject (传感器 8, 机器人 6, 零部件 25)
+COMMON_PER_MILLION = 30.0
+
+
+def common_word(word: str) -> bool:
+    """Whether a Chinese word is common in general text (jieba's dictionary frequencies)."""
+    dt = _jieba_module().dt
+    return dt.FREQ.get(fold(word), 0) * 1e6 / dt.total >= COMMON_PER_MILLION
+
+
+def unknown_or_proper(text: str) -> list[str]:
+    """A Chinese text's words of 2+ Han characters that jieba's dictionary lacks (found by its HMM, not
+    made with a grammar character) or tags as proper nouns, folded."""
+    import jieba.posseg as pseg
+
+    dictionary = _jieba_module().dt.FREQ
+    return list(dict.fromkeys(w.word for w in pseg.lcut(fold(text), HMM=True) if len(w.word) >= 2
+                              and re.fullmatch(f"[{HAN}]+", w.word)
+                              and (w.flag in _PROPER_TAGS or (w.word not in dictionary
+                                                              and not _FUNCTION_CHARS.search(w.word)))))
 
 
 def proper_nouns(text: str) -> list[str]:
