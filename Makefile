@@ -11,7 +11,7 @@ TORCH_WHEELS := $(wildcard /opt/wheels)
 FIND_LINKS := --find-links $(WHEELS) $(if $(TORCH_WHEELS),--find-links /opt/wheels)
 STAMP := $(VENV)/.installed
 
-.PHONY: install models ingest serve test test-fast bench-retrieval bench-answers bench-dev bench-gold bench-names browser clean-store
+.PHONY: install models ingest serve test test-fast bench-retrieval bench-answers bench-dev bench-team bench-gold bench-names bench-unheard browser clean-store
 
 install: $(STAMP)
 
@@ -61,6 +61,12 @@ bench-dev: install
 	@mkdir -p artifacts
 	$(PY) $(SHARED)/eval/score.py $(SHARED)/eval/dev_qa.jsonl $(SHARED)/eval/dev_qa_more.jsonl --json artifacts/dev_scores.json
 
+# 80 more questions about the seed articles, written from the articles alone (tests/data/team_qa.jsonl):
+# a second sample beside the dev set, which earlier sessions tuned against
+bench-team: install
+	@mkdir -p artifacts
+	$(PY) $(SHARED)/eval/score.py tests/data/team_qa.jsonl --json artifacts/team_scores.json
+
 GOLD_SETS := cmrc2018_dev/questions.jsonl jsquad_valid/questions.jsonl xquad/questions_en_to_zh.jsonl
 bench-gold: install
 	@mkdir -p artifacts
@@ -78,3 +84,8 @@ bench-names: install
 
 clean-store:
 	rm -rf vectorstore/*/ vectorstore/*.sqlite3
+
+# the rule refusing a question whose rare word no indexed passage holds, without the LLM (seconds per set)
+bench-unheard: install
+	@for d in cmrc2018_dev jsquad_valid; do echo "== $$d"; $(VENV)/bin/assistant bench unheard \
+	  --passages $(SHARED)/bench/$$d/passages.jsonl --questions $(SHARED)/bench/$$d/questions.jsonl --limit 100; done

@@ -339,6 +339,30 @@ def bench_names(passages: Path = typer.Option(..., exists=True, dir_okay=False),
     _print_json(result) if json_out else typer.echo(" ".join(f"{k}={v}" for k, v in result.items()))
 
 
+@bench_app.command("unheard")
+def bench_unheard(passages: Path = typer.Option(..., exists=True, dir_okay=False),
+                  questions: Path = typer.Option(..., exists=True, dir_okay=False),
+                  limit: int = 100, distractors: int = 200, json_out: bool = typer.Option(False, "--json")):
+    """The rule refusing a question whose rare word no indexed passage holds, no LLM: refused on the index
+    `bench gold` builds (false refusals) and on its left-out index (refusals it makes)."""
+    from .bench.refusals import bench_unheard as run
+
+    result = run(passages, questions, limit=limit, distractors=distractors)
+    _print_json(result) if json_out else typer.echo(" ".join(f"{k}={v}" for k, v in result.items()
+                                                              if not k.endswith("_ids")))
+
+
+@bench_app.command("novel")
+def bench_novel(runs: List[Path] = typer.Argument(..., exists=True, dir_okay=False,
+                                                  help="JSON of `assistant bench gold --json` runs."),
+                questions: List[Path] = typer.Option(..., "--questions", exists=True, dir_okay=False)):
+    """What an answer adds to its question standing in its cited passages, replayed on recorded runs: per
+    floor, the answers refused and how many of them held the gold answer."""
+    from .bench.refusals import bench_novel as run
+
+    _print_json(run(list(runs), list(questions)))
+
+
 @bench_app.command("names-en")
 def bench_names_en(passages: Path = typer.Option(..., exists=True, dir_okay=False),
                    questions: Path = typer.Option(..., exists=True, dir_okay=False),

@@ -47,7 +47,7 @@ class Tuning(BaseModel):
     # share of what a Chinese or Japanese answer says beyond the question that its cited passages (in its
     # language) say too; below it the answer is refused (answering.citations.novel_support). .2 is the highest
     # that refuses no more right answers on recorded CMRC 2018 / JSQuAD runs (1 of 63, 0 of 59) while it
-    # refuses 2 and 4 wrong ones (docs/answers.md)
+    # refuses 2 and 4 wrong ones (`assistant bench novel` on `bench gold --json` runs, docs/answers.md)
     novel_min: float = 0.2
     number_window: int = 4  # characters beside a number in an answer that must meet its passage clause
     # the model's own P(yes) that the cited passages state its answer, below which the answer is refused;

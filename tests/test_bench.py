@@ -173,3 +173,29 @@ def test_bench_names_en_counts_names_glossed_right_wrong_and_absent(tmp_path):
     assert result["0.9"]["names"] == 2 and result["0.9"]["glossed_right"] == 1.0  # Kawann (卡万) by letters
     assert result["2.0"]["glossed_right"] == 0.5  # Prizy needs the sound matcher
     assert result["0.9"]["glossed_wrong"] == 0.0 and result["0.9"]["absent_glossed"] == 0.0
+
+
+def test_bench_unheard_refuses_questions_whose_rare_word_no_indexed_passage_holds(tmp_path):
+    from assistant.bench.refusals import bench_unheard
+
+    passages, questions = _write_set(tmp_path, [
+        {"id": "p1", "text": "大莱龙铁路位于山东省北部。"}, {"id": "p2", "text": "河茂铁路全长61公里。"},
+    ], [{"id": "q1", "passage_id": "p1", "question": "大莱龙铁路位于哪里?", "answers": ["山东省北部"]}])
+    result = bench_unheard(passages, questions)
+    assert result["normal_refused"] == 0.0  # its passage names 大莱龙
+    assert result["left_out_refused"] == 1.0 and result["left_out_ids"] == ["q1"]
+
+
+def test_bench_novel_replays_the_rule_on_a_recorded_run(tmp_path):
+    from assistant.bench.refusals import bench_novel
+
+    _, questions = _write_set(tmp_path, [], [
+        {"id": "q1", "question": "出席大会的诺贝尔奖得主叫什么名字?"}, {"id": "q2", "question": "大会邀请了多少名学者?"}])
+    passage = "本次大会邀请了近300名学者,其中有诺贝尔奖获得者。"
+    run = tmp_path / "run.json"
+    run.write_text(json.dumps({"answers": [
+        {"id": "q1", "ok": False, "answer": "得主是阿瑟·阿什利[1]。", "cited": [{"snippet": passage}]},
+        {"id": "q2", "ok": True, "answer": "大会邀请了近300名学者[1]。", "cited": [{"snippet": passage}]},
+    ]}, ensure_ascii=False), encoding="utf-8")
+    result = bench_novel([run], [questions])["run.json"]
+    assert result["answered"] == 2 and result["floor_0.2"] == {"refused": 1, "of_them_right": 0}

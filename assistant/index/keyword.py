@@ -15,8 +15,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import StoreError
-from ..text.language import HIRAGANA
-from ..text.lexical import DEFAULT_SCHEME, tokenize, tokenizer_signature
+from ..text.language import HIRAGANA, KATAKANA
+from ..text.lexical import DEFAULT_SCHEME, fold, tokenize, tokenizer_signature
 
 FORMAT = "keyword-index/1"
 _HIRAGANA = re.compile(f"[{HIRAGANA}]")
@@ -28,6 +28,8 @@ TAIL_MIN = 2000  # new docs go to a small tail segment; merged when it outgrows 
 DEAD_MAX = 0.2  # removed docs linger (Lucene-style) until they exceed this share, then compact
 FILTER_LOOKUP_MAX = 2048  # allowed_ids up to this size are looked up; wider filters are walked
 
+
+_KATAKANA_WORD = re.compile(f"[{KATAKANA}]+")
 
 def content_mask(tokens: list[str]) -> np.ndarray:
     """Which query tokens carry content for the evidence share: not hiragana ones (particles,
@@ -95,6 +97,15 @@ class KeywordIndex:
     def tokens(self, text: str) -> list[str]:
         """text as this index tokenises it (folded, scheme-split)."""
         return self._tokens(text)
+
+    def mentions(self, word: str) -> bool:
+        """Whether some indexed chunk may hold word: a katakana word is one of the index's word tokens
+        (Sudachi cuts it the same way wherever it stands; its bigrams, シベ, リア, stand in many other
+        words); a Han word has each of its character bigrams among the index's tokens (the chunks' own
+        segmentation into words may differ from the word's)."""
+        if _KATAKANA_WORD.fullmatch(word):
+            return self.knows(fold(word))
+        return all(self.knows(t) for t in tokenize(word, "bigram") if len(t) == 2)
 
     def knows(self, token: str) -> bool:
         """Whether token occurs in at least one indexed chunk."""

@@ -14,8 +14,8 @@ from ..errors import InputError, StoreError
 from ..index.keyword import KeywordIndex
 from ..corpus.records import record_from_json
 from ..text.dates import ymd
-from ..text.language import HAN, KATAKANA, detect_lang
-from ..text.lexical import fold, tokenize
+from ..text.language import HAN, detect_lang
+from ..text.lexical import fold
 from ..types import EventRecord, Passage
 from .rerank import IdentityReranker, Reranker
 
@@ -96,9 +96,6 @@ def _normalised(pairs, floor_zero: bool = False) -> dict[str, float]:
 _FOCUS = re.compile(
     rf"([{HAN}]{{1,4}})(?:是什么|是什麼|是哪|是谁|是誰|是多少|是何|は何|は誰|はどこ|はいつ)"
     rf"|(?:多少|几|幾|哪个|哪個|哪家|哪所|哪些|哪位|哪项|哪項|哪天|哪年|什么|什麼|何)([{HAN}]{{1,6}})")
-
-
-_KATAKANA_WORD = re.compile(f"[{KATAKANA}]+")
 
 
 def focus_terms(question: str) -> list[str]:
@@ -245,16 +242,9 @@ class Retriever:
         return self._translator
 
     def mentions(self, word: str) -> bool:
-        """Whether some indexed chunk may hold word: a katakana word is one of the index's word tokens
-        (Sudachi cuts it the same way wherever it stands; its bigrams, シベ, リア, stand in many other
-        words); a Han word has each of its character bigrams among the index's tokens (the chunks' own
-        segmentation into words may differ from the word's)."""
+        """Whether some indexed chunk may hold word (KeywordIndex.mentions)."""
         self._ensure_fresh()
-        if self._index is None:
-            return False
-        if _KATAKANA_WORD.fullmatch(word):
-            return self._index.knows(fold(word))
-        return all(self._index.knows(t) for t in tokenize(word, "bigram") if len(t) == 2)
+        return self._index is not None and self._index.mentions(word)
 
     def _in_corpus(self, word: str) -> bool:
         """Whether every keyword token of word occurs in the index (so a translation can match), and

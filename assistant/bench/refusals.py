@@ -1,0 +1,58 @@
+"""Two refusal rules measured on the public sets without running the model.
+
+unheard: a question holding a rare word (text.names.rare_words) that no indexed passage holds is refused
+before the model is asked. Indexed as `bench gold` indexes (the questions' gold passages and 200 others;
+with --leave-out-gold none holding a gold passage or answer), how many questions would be refused: on the
+normal index each is a false refusal, on the left-out one each is a refusal the rule makes.
+
+novel: what a Chinese or Japanese answer adds to its question must stand in its cited passages
+(answering.citations.novel_support, floor Tuning.novel_min). Replayed on the answers a `bench gold --json`
+run recorded with their cited passages: per floor, the answers it would refuse and how many of those held
+the gold answer.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..answering.citations import novel_support
+from ..index.keyword import KeywordIndex
+from ..text.language import lang_family
+from ..text.names import rare_words
+from .runs import answering_ids, read_jsonl
+
+
+def bench_unheard(passages_path: Path, questions_path: Path, limit: int = 100, distractors: int = 200) -> dict:
+    questions = read_jsonl(questions_path, limit)
+    rows = read_jsonl(passages_path)
+    out = {"questions": len(questions)}
+    for name, left_out in (("normal", False), ("left_out", True)):
+        needed = answering_ids(questions, rows) if left_out else {q["passage_id"] for q in questions}
+        others = [r for r in rows if r["id"] not in needed][:distractors]
+        chosen = ([] if left_out else [r for r in rows if r["id"] in needed]) + others
+        index = KeywordIndex.build([r["id"] for r in chosen], [f"{r.get('title', '')}\n{r['text']}" for r in chosen])
+        flagged = [q["id"] for q in questions if any(not index.mentions(w) for w in sum(rare_words(q["question"]), []))]
+        out[f"{name}_refused"] = round(len(flagged) / max(1, len(questions)), 3)
+        out[f"{name}_ids"] = flagged
+    return out
+
+
+def bench_novel(runs: list[Path], questions: list[Path], floors=(0.1, 0.2, 0.34, 0.5)) -> dict:
+    asked = {q["id"]: q["question"] for path in questions for q in read_jsonl(path)}
+    out = {}
+    for run in runs:
+        recorded = json.loads(Path(run).read_text(encoding="utf-8"))
+        shares = []
+        for a in recorded["answers"]:
+            family = lang_family(a["answer"])
+            same = [c["snippet"] for c in a["cited"] if lang_family(c["snippet"]) == family]
+            if not a["cited"] or family == "en" or not same or a["id"] not in asked:
+                continue
+            share = novel_support(a["answer"], asked[a["id"]], same)
+            if share is not None:
+                shares.append((share, a["ok"]))
+        out[Path(run).name] = {"answered": sum(bool(a["cited"]) for a in recorded["answers"]), "judged": len(shares),
+                               **{f"floor_{f}": {"refused": sum(s < f for s, _ in shares),
+                                                 "of_them_right": sum(s < f and ok for s, ok in shares)}
+                                  for f in floors}}
+    return out
