@@ -42,6 +42,25 @@ EXAMPLES = [
     ("«洛阳智能制造展»\n[1] 展会共吸引参展企业320家,签约金额达15亿元。",
      "How much was signed at the Luoyang expo?", "en",
      "Contracts worth 1.5 billion yuan (15亿元) were signed at the expo [1].", "洛阳展会签约金额是多少?"),
+    # a list of people with their offices: the one whose office is asked, named as the passage names him
+    ("«蘇州ロボット産業フォーラム»\n[1] 江蘇省科学技術庁副庁長の王立新氏、蘇州工業園区管理委員会副主任の周偉氏、"
+     "蘇州大学学長の陳暁紅氏がフォーラムに出席した。",
+     "Which deputy director of the Suzhou Industrial Park management committee attended the forum?", "en",
+     "Zhou Wei (周偉), deputy director of the Suzhou Industrial Park management committee, attended the forum [1].",
+     "哪位苏州工业园区管委会副主任出席了论坛?"),
+    # two things asked, both answered, each with its passage
+    ("«厦门海洋经济博览会»\n[1] 11月6日至8日,第十届厦门海洋经济博览会在厦门国际会展中心举行。\n"
+     "[2] 本届博览会共有来自18个国家和地区的520家企业参展。",
+     "博覧会はいつ開かれ、何社が出展しましたか?", "ja", "博覧会は11月6日から8日まで開かれ[1]、520社が出展しました[2]。",
+     "博览会何时举办,有多少家企业参展?"),
+    # a Chinese question over a Japanese passage is answered in Chinese words, not the passage's Japanese
+    ("«広州バイオ医薬サミット»\n[1] サミットでは、広州開発区と香港大学が共同でバイオ医薬イノベーションセンターを"
+     "設立することが発表された。",
+     "廣州開發區與哪所大學共建創新中心?", "zh-Hant", "廣州開發區與香港大學共建生物醫藥創新中心[1]。"),
+    ("«青岛海洋科技大会»\n[1] 9月15日,2022青岛海洋科技大会在青岛西海岸新区开幕。",
+     "When did the 2022 Qingdao marine technology conference open?", "en",
+     "It opened on September 15 in the West Coast New Area (西海岸新区) of Qingdao (青岛) [1].",
+     "2022青岛海洋科技大会是哪天开幕的?"),
 ]
 
 CONDENSE_SYSTEM = (
