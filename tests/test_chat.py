@@ -592,6 +592,14 @@ def test_a_question_across_articles_reads_the_articles_holding_the_words_it_asks
     assert len(snippets) == 3
 
 
+def test_a_verb_of_the_question_does_not_pick_the_articles_across():
+    # 注明 is rare but a verb, the question's frame: one article writing it is no reason to read it alone
+    retriever = ThreeEvents("瑞安大会在东新科创园举行。", "本文注明来源为无锡日报。")
+    chat = Chat(Settings(), retriever, FakeListChatModel(responses=["UNUSED"]))
+    _, snippets = chat.across_evidence("这几篇报道中,哪些注明了来源媒体?")
+    assert len(snippets) == 3
+
+
 @pytest.mark.parametrize("answer, wrong", [
     ("鲁港科技合作创新中心将集聚人工智能、生物医药等要素[1]。", False),
     ("鲁港科技合作创新中心将集聚人工知能、バイオメディカル等要素[1]。", True),  # Japanese words read off the passage

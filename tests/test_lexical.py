@@ -187,3 +187,11 @@ def test_common_words_are_the_frame_of_a_question_not_its_subject():
 
     assert common_word("来源") and common_word("方面") and common_word("活动")
     assert not common_word("传感器") and not common_word("机器人") and not common_word("零部件")
+
+
+def test_verbs_are_told_from_nouns_in_chinese_and_japanese():
+    from assistant.text.lexical import verbs
+
+    assert {"注明", "涉及"} <= verbs("哪些报道注明了来源媒体?哪些活动涉及传感器?")
+    assert not {"活动", "媒体", "传感器"} & verbs("哪些报道注明了来源媒体?哪些活动涉及传感器?")
+    assert "北欧" not in verbs("北欧の国が関わる活動はどれですか?")

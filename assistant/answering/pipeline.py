@@ -14,7 +14,7 @@ from ..errors import InputError
 from .naming import BRACKETED, drop_echoed_brackets, drop_honorifics, gloss_english_names, romanised_names
 from .evidence import SentenceScorer, is_cross_article, select_snippets
 from ..text.asked import DATE, NUMBER, asked_kind, asks_people_count, content_words
-from ..text.lexical import common_word, fold, person_names
+from ..text.lexical import common_word, fold, person_names, verbs
 from ..text.names import names_stated, question_names, rare_words
 from ..corpus.records import asked_offices, holders
 from ..text.dates import YEAR as _YEAR, drop_years, english_dates
@@ -227,7 +227,8 @@ class Chat:
         records, telling = self._named(records, question_names(question) + question_names(search_form) +
                                        [fold(zh) for _, zh in self.retriever.glossary(question)])
         if not telling:  # no name tells the articles apart: the uncommon words asked about may (传感器, 机器人)
-            subject = [w for w in content_words(query) if not common_word(w)]
+            frame = verbs(query)
+            subject = [w for w in content_words(query) if not common_word(w) and w not in frame]
             records, telling = self._named(records, subject, lang_family(query))
         passages, snippets = [], []
         for n, (src, record) in enumerate(records.items(), start=1):

@@ -272,6 +272,20 @@ def common_word(word: str) -> bool:
     return dt.FREQ.get(fold(word), 0) * 1e6 / dt.total >= COMMON_PER_MILLION
 
 
+def verbs(text: str) -> set[str]:
+    """The words a Chinese or Japanese text uses as verbs, folded: jieba's v* tags but vn (活动, a noun
+    made of a verb), Sudachi's 動詞 for a text with kana. A question's verbs are its frame (注明, 提到,
+    涉及, 関わる), not what it asks about."""
+    if has_kana(text):
+        tok = _sudachi_tokenizer()
+        return {fold(m.surface()) for piece in _pieces(normalize(text)) for m in tok.tokenize(piece)
+                if m.part_of_speech()[0] == "動詞"}
+    import jieba.posseg as pseg
+
+    _jieba_module()
+    return {w.word for w in pseg.lcut(fold(text), HMM=False) if w.flag.startswith("v") and w.flag != "vn"}
+
+
 def unknown_or_proper(text: str) -> list[str]:
     """A Chinese text's words of 2+ Han characters that jieba's dictionary lacks (found by its HMM, not
     made with a grammar character) or tags as proper nouns, folded."""
