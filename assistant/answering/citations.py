@@ -306,12 +306,21 @@ def novel_support(answer: str, question: str, snippets: Sequence[str]) -> float 
     if not novel:
         return None
     joined = "\n".join(snippets)
-    stated = units(joined)
+    stated, text = units(joined), fold(joined)
     # a number by its value: "3万" over 30000, "1个" over 一个 (a lone 一 is no value to stated_values)
-    values = stated_values(fold(joined)) | ({1.0} if "一" in joined else set())
-    text = fold(joined)
+    values = stated_values(text) | ({1.0} if "一" in joined else set())
     held = [u for u in novel if u in stated or u in text or (u[:1].isdigit() and _value(u) in values)]
     return len(held) / len(novel)
+
+
+def novel_share(answer: str, question: str, snippets: Sequence[str]) -> float | None:
+    """novel_support over the snippets written in the answer's own language family; None where the words
+    cannot be compared (an English answer, no snippet in its language) or the answer adds nothing."""
+    family = lang_family(answer)
+    same = [s for s in snippets if lang_family(s) == family]
+    if family == "en" or not same:
+        return None
+    return novel_support(answer, question, same)
 
 
 def _value(word: str) -> float | None:

@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import Generator, Iterator, Sequence
 
-from .citations import (CitationChecker, Snippet, answers_kind, novel_support, numbers_in_any, renumber_markers,
+from .citations import (CitationChecker, Snippet, answers_kind, novel_share, numbers_in_any, renumber_markers,
                         states_premise)
 from ..config import Settings
 from ..errors import InputError
@@ -66,10 +66,10 @@ def wrong_language(answer: str, lang: str) -> bool:
         plain = BRACKETED.sub("", answer)
         latin = sum(len(w) for w in _LATIN_WORD.findall(plain))
         return latin == 0 or 3 * han_count(plain) > latin
-    if lang == "ja":  # kana only inside a quoted term (「オーダーメイド」) leaves a Chinese sentence
-        return not has_kana(_QUOTED.sub("", BRACKETED.sub("", answer)))
-    # a Chinese answer read off a Japanese passage keeps its katakana words (人工知能、バイオメディカル)
-    return has_kana(_QUOTED.sub("", BRACKETED.sub("", answer)))
+    # kana only inside a quoted term (「オーダーメイド」) leaves a Chinese sentence, not a Japanese one; a
+    # Chinese answer read off a Japanese passage keeps its katakana words (人工知能、バイオメディカル)
+    kana = has_kana(_QUOTED.sub("", BRACKETED.sub("", answer)))
+    return not kana if lang == "ja" else kana
 
 
 def _mostly(snippets, family: str) -> bool:
@@ -97,6 +97,11 @@ class _Turn:
     passages: tuple[Passage, ...] = ()
     snippets: list[Snippet] = field(default_factory=list)
     streamed: bool = False  # draft text has been yielded
+
+    @property
+    def asked(self) -> str:
+        """The question as asked and as searched, what an answer's words are compared with."""
+        return f"{self.question}\n{self.standalone}"
 
 
 class Chat:
@@ -269,9 +274,9 @@ class Chat:
         evidence is mostly in the question's own language: over an article in another, the question's words
         are its own (ウルヴィラ and 欧州 for a Chinese article's 乌尔维拉 and 欧洲; 上合 where the Japanese
         article writes 上海協力機構)."""
-        han, katakana = rare_words(question)
         if not _mostly(snippets, lang_family(question)):
             return []
+        han, katakana = rare_words(question)
         return [w for w in han + katakana if not self.retriever.mentions(w)]
 
     def _relevant(self, passages: Sequence[Passage]) -> bool:
@@ -405,8 +410,8 @@ class Chat:
                     text = self._names(text, cited, pivot or lang)
                 # the line names its event by the record (place, date): the model's own words often name
                 # the event the question names first, whichever article it read
-                line = f"- {records[snippet.source].label()}: " + text.replace("[1]", f"[{n}]") \
-                    if snippet.source in records else "- " + text.replace("[1]", f"[{n}]")
+                label = f"{records[snippet.source].label()}: " if snippet.source in records else ""
+                line = f"- {label}" + text.replace("[1]", f"[{n}]")
                 lines.append(line)
                 if not pivot:
                     yield from self._emit(turn, line, "\n")
@@ -544,8 +549,6 @@ class Chat:
         # first paragraph, the speaker a sentence before the cited one
         if not turn.across and not names_stated(question, articles, turn.names, turn.mapped):
             return refused
-        if not self._says_more(text, turn, citations):
-            return refused
         text = self._names(text, citations, lang, [s.text for s in turn.snippets])
         # last, the model itself is asked whether the passages it cites state this answer: a sentence
         # close to its passage in words and vector may still answer another question than the one asked
@@ -558,8 +561,9 @@ class Chat:
         a year that neither its passages nor the question state ("April 19 to 21, 2021" over a passage
         saying 4月19日至21日) is dropped when nothing holds with it; and when the passages the answer cites
         (or none, for a bare "徐刚") do not hold what it adds to the question while another passage of the
-        prompt does, that passage is cited instead."""
-        asked = f"{turn.question}\n{turn.standalone}"
+        prompt does, that passage is cited instead. An answer whose cited passages still do not hold what it
+        adds to the question comes back without citations (refused)."""
+        asked = turn.asked
         text, citations = self.checker.check(text, turn.snippets, asked)
         stated = set(_YEAR.findall(asked + "\n".join(s.text for s in turn.snippets)))
         guessed = set(_YEAR.findall(strip_markers(text))) - stated
@@ -568,18 +572,16 @@ class Chat:
         if citations and self._says_more(text, turn, citations):
             return text, citations
         best = self._saying_most(text, turn)
-        if best is None:
-            return text, citations
-        bare = strip_markers(text).rstrip()
-        return self.checker.check(f"{bare}[{best.marker}]", turn.snippets, asked)
+        if best is not None:
+            text, citations = self.checker.check(f"{strip_markers(text).rstrip()}[{best.marker}]", turn.snippets, asked)
+            if citations and self._says_more(text, turn, citations):
+                return text, citations
+        return text, ()
 
     def _saying_most(self, text: str, turn: _Turn) -> Snippet | None:
         """The snippet in the answer's language that holds most of what the answer adds to the question,
         if it holds enough (Tuning.novel_min)."""
-        family = lang_family(text)
-        asked = f"{turn.question}\n{turn.standalone}"
-        scored = [(novel_support(text, asked, [s.text]) or 0.0, s) for s in turn.snippets
-                  if family != "en" and lang_family(s.text) == family]
+        scored = [(novel_share(text, turn.asked, [s.text]) or 0.0, s) for s in turn.snippets]
         share, best = max(scored, key=lambda x: x[0], default=(0.0, None))
         return best if best is not None and share > 0 and share >= self.settings.tuning.novel_min else None
 
@@ -589,11 +591,8 @@ class Chat:
         what its passages never do (a laureate's name over a passage saying only that laureates came) is
         no answer they state. An answer that only recombines the question's words is let through: "シベリア
         気団" answers "シベリアから…を覆うものは何気団か" (JSQuAD) with nothing but the question's words."""
-        family = lang_family(text)
-        if family == "en":  # across languages the words cannot be compared; the citation check's vectors did
-            return True
-        same = [c.snippet for c in citations if lang_family(c.snippet) == family]
-        share = novel_support(text, f"{turn.question}\n{turn.standalone}", same) if same else None
+        # across languages the words cannot be compared (novel_share None): the citation check's vectors did
+        share = novel_share(text, turn.asked, [c.snippet for c in citations])
         return share is None or share >= self.settings.tuning.novel_min
 
     def _stated(self, question: str, text: str, citations) -> bool:

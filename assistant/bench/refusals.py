@@ -6,7 +6,7 @@ with --leave-out-gold none holding a gold passage or answer), how many questions
 normal index each is a false refusal, on the left-out one each is a refusal the rule makes.
 
 novel: what a Chinese or Japanese answer adds to its question must stand in its cited passages
-(answering.citations.novel_support, floor Tuning.novel_min). Replayed on the answers a `bench gold --json`
+(answering.citations.novel_share, floor Tuning.novel_min). Replayed on the answers a `bench gold --json`
 run recorded with their cited passages: per floor, the answers it would refuse and how many of those held
 the gold answer.
 """
@@ -15,9 +15,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..answering.citations import novel_support
+from ..answering.citations import novel_share
 from ..index.keyword import KeywordIndex
-from ..text.language import lang_family
 from ..text.names import rare_words
 from .runs import answering_ids, read_jsonl
 
@@ -44,11 +43,9 @@ def bench_novel(runs: list[Path], questions: list[Path], floors=(0.1, 0.2, 0.34,
         recorded = json.loads(Path(run).read_text(encoding="utf-8"))
         shares = []
         for a in recorded["answers"]:
-            family = lang_family(a["answer"])
-            same = [c["snippet"] for c in a["cited"] if lang_family(c["snippet"]) == family]
-            if not a["cited"] or family == "en" or not same or a["id"] not in asked:
+            if a["id"] not in asked:
                 continue
-            share = novel_support(a["answer"], asked[a["id"]], same)
+            share = novel_share(a["answer"], asked[a["id"]], [c["snippet"] for c in a["cited"]])
             if share is not None:
                 shares.append((share, a["ok"]))
         out[Path(run).name] = {"answered": sum(bool(a["cited"]) for a in recorded["answers"]), "judged": len(shares),

@@ -30,8 +30,11 @@ _ASKS = (
 )
 
 
+# the question words written in Han characters (什么, 哪, 谁, 多少, 何...): a word holding one is the question's
+# frame, not what it asks about (text.names.rare_words reads them too)
+HAN_ASKING = "什么|什麼|哪|谁|誰|多少|几|幾|何|怎"
 # a question word (what, which, who, 什么, 哪, 何, どこ...): not a word the question asks about
-_WH = re.compile(r"\b(?:what|which|who|whom|whose|where|when|why|how)\b|什么|什麼|哪|谁|誰|多少|几|幾|何|怎|为何|為何"
+_WH = re.compile(r"\b(?:what|which|who|whom|whose|where|when|why|how)\b|" + HAN_ASKING + r"|为何|為何"
                  r"|どこ|どの|どれ|どんな|どう|いつ|いくつ|いくら|だれ|なぜ|なに", re.I)
 
 

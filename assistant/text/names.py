@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from .asked import HAN_ASKING
 from .language import HAN, KATAKANA, has_kana, han_count
 from .lexical import fold, person_names, proper_nouns
 
@@ -71,7 +72,7 @@ def _stated(names: list[str], passages: list[str], japanese: bool) -> bool:
 
 _HAN_WORD = re.compile(f"[{HAN}]")
 _KATAKANA_WORD = re.compile(f"[{KATAKANA}]{{3,}}")
-_ASKING = re.compile(r"什么|什麼|哪|谁|誰|多少|几|幾|怎|何")
+_ASKING = re.compile(HAN_ASKING)
 
 
 def rare_words(question: str) -> tuple[list[str], list[str]]:
