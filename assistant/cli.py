@@ -275,12 +275,14 @@ def bench_retrieval(passages: Path = typer.Option(..., exists=True, dir_okay=Fal
                     questions: Path = typer.Option(..., exists=True, dir_okay=False),
                     limit: int = 500, k: int = typer.Option(10, "--k"),
                     mode: str = typer.Option("hybrid", help="hybrid | dense | keyword"),
+                    translate: bool = typer.Option(False, "--translate", help="search each English or Japanese "
+                                                   "question by the model's Chinese translation too, as answers do"),
                     json_out: bool = typer.Option(False, "--json")):
     """Index the passages into a temporary store and measure hit@1/@5, MRR@10, answer-string hits and latency."""
     force_offline()
     from .bench.runs import bench_retrieval as run
 
-    result = run(passages, questions, limit=limit, k=k, mode=mode)
+    result = run(passages, questions, limit=limit, k=k, mode=mode, translate=translate)
     _print_json(result) if json_out else typer.echo(" ".join(f"{k}={v}" for k, v in result.items()))
 
 

@@ -53,6 +53,20 @@ def test_bench_retrieval_indexes_into_a_temporary_store_and_reports(tmp_path, em
     assert result["index_chunks_per_s"] > 0 and result["p50_ms"] > 0
 
 
+def test_bench_retrieval_can_search_english_questions_by_their_translation(tmp_path, embeddings):
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    passages = [{"id": "p1", "title": "宁波", "text": "2019中芬合作平台高层会谈在宁波举行,芬兰萨塔昆塔大学参加。"},
+                {"id": "p2", "title": "金华", "text": "首届国际科技开放合作大会在金华开幕,签约项目三十个。"}]
+    questions = [{"id": "q1", "question": "Where were the China-Finland talks held?", "answers": ["宁波"],
+                  "passage_id": "p1", "lang": "en"}]
+    pf, qf = _write_set(tmp_path, passages, questions)
+    model = FakeListChatModel(responses=["预热", "中芬合作平台高层会谈在哪里举行?", "UNUSED"])
+    result = bench_retrieval(pf, qf, limit=10, k=3, embeddings=embeddings, translate=True, chat_model=model)
+    assert model.i == 2  # the warm-up, then one translation per question
+    assert result["hit@1"] == 1.0 and result["translate_p50_ms"] > 0
+
+
 def test_bench_gold_scores_answers_keeps_their_citations_and_refuses_without_the_gold(tmp_path, embeddings):
     from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
@@ -199,3 +213,4 @@ def test_bench_novel_replays_the_rule_on_a_recorded_run(tmp_path):
     ]}, ensure_ascii=False), encoding="utf-8")
     result = bench_novel([run], [questions])["run.json"]
     assert result["answered"] == 2 and result["floor_0.2"] == {"refused": 1, "of_them_right": 0}
+

@@ -72,22 +72,35 @@ def answer_rank(question: dict, passages, texts: dict[str, str], k: int) -> int 
 
 
 def bench_retrieval(passages_path: Path, questions_path: Path, limit: int = 500, k: int = 10,
-                    settings: Settings | None = None, mode: str = "hybrid", embeddings=None) -> dict:
+                    settings: Settings | None = None, mode: str = "hybrid", embeddings=None,
+                    translate: bool = False, chat_model=None) -> dict:
+    """translate: search each question as the product searches one in English or Japanese: by its
+    translation into Chinese (the model's search-form call) with the vector halfway between the two;
+    the call's seconds are reported as translate_p50_ms (with ASSISTANT_LLM_PATH, another model's)."""
     from ..app import Assistant
+    from ..text.language import detect_lang
 
     base = settings or Settings()
     rows = read_jsonl(passages_path)
     questions = read_jsonl(questions_path, limit)
     with tempfile.TemporaryDirectory(prefix="assistant-bench-") as tmp:
         s = base.model_copy(update={"store_dir": Path(tmp), "chroma_url": "", "collection": "bench"})
-        assistant = Assistant(s)
+        assistant = Assistant(s, chat_model=chat_model, embeddings=embeddings)
         rate = index_articles(assistant, passages_as_articles(rows))
         texts = {r["id"]: f"{r.get('title', '')}\n{r['text']}" for r in rows}
-        ranks, answer_ranks, times = [], [], []
+        ranks, answer_ranks, times, translating = [], [], [], []
+        if translate:
+            assistant.chat.search_form("warm-up", "en", [])  # the model loaded, its fixed prefix read
         for q in questions:
+            text, vector = q["question"], None
+            if translate:
+                t0 = time.perf_counter()
+                text = assistant.chat.search_form(q["question"], q.get("lang") or detect_lang(q["question"]), [])
+                translating.append((time.perf_counter() - t0) * 1000)
+                vector = assistant.chat.query_vector(q["question"], text)
             t0 = time.perf_counter()
             # chunks, not articles, come back: ask for more so k distinct passages remain
-            hits = assistant.retriever.search(q["question"], k=3 * k, mode=mode)
+            hits = assistant.retriever.search(text, k=3 * k, mode=mode, vector=vector)
             times.append((time.perf_counter() - t0) * 1000)
             ranks.append(rank_of(q["passage_id"], hits, k))
             answer_ranks.append(answer_rank(q, hits, texts, k))
@@ -99,7 +112,7 @@ def bench_retrieval(passages_path: Path, questions_path: Path, limit: int = 500,
             "answer_hit@5": round(sum(r is not None and r <= 5 for r in answer_ranks) / n, 4),
             "questions": n, "passages": len(rows), "index_chunks_per_s": round(rate, 2),
             "p50_ms": round(statistics.median(times), 2), "p95_ms": round(percentile(times, 0.95), 2),
-            "mode": mode}
+            "mode": mode, **({"translate_p50_ms": round(statistics.median(translating), 1)} if translating else {})}
 
 
 def time_stream(stream) -> tuple[float, float, object, float]:
