@@ -214,3 +214,17 @@ def test_bench_novel_replays_the_rule_on_a_recorded_run(tmp_path):
     result = bench_novel([run], [questions])["run.json"]
     assert result["answered"] == 2 and result["floor_0.2"] == {"refused": 1, "of_them_right": 0}
 
+
+def test_bench_novel_judges_an_english_answer_by_the_dictionary(tmp_path):
+    from assistant.bench.refusals import bench_novel
+
+    _, questions = _write_set(tmp_path, [], [{"id": "q1", "question": "Who took the ball from Newton?"},
+                                            {"id": "q2", "question": "How many points did the defense give up?"}])
+    passage = "黑豹队的防守只丢了308分。沃德从牛顿手中抢断了球。"
+    run = tmp_path / "run.json"
+    run.write_text(json.dumps({"answers": [
+        {"id": "q1", "ok": False, "answer": "It was Michael Jordan [1].", "cited": [{"snippet": passage}]},
+        {"id": "q2", "ok": True, "answer": "The defense surrendered 308 points [1].", "cited": [{"snippet": passage}]},
+    ]}, ensure_ascii=False), encoding="utf-8")
+    result = bench_novel([run], [questions])["run.json"]
+    assert result["judged"] == 2 and result["floor_0.34"] == {"refused": 1, "of_them_right": 0}

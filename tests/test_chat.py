@@ -621,3 +621,25 @@ def test_a_year_the_passages_never_state_is_dropped_from_an_answer_that_otherwis
     chat, _ = make_chat(["瑞安建成了多少家博士后工作站?", "By 2021, Rui'an had built 9 postdoctoral workstations [1]."])
     result = chat.answer("How many postdoctoral workstations has Rui'an built?")
     assert not result.refused and "2021" not in result.text and "9 postdoctoral" in result.text
+
+
+def test_an_english_answer_naming_what_its_chinese_passage_never_does_goes_to_the_chinese_answer():
+    """"…built by Michael Jordan" over a passage naming nobody: refused in English at the calibrated floor, the
+    question is answered in Chinese and translated; with the floor at 0 (the default) the invented name is given."""
+    invented = "Rui'an has built 9 postdoctoral workstations, all founded by Michael Jordan and Pippen [1]."
+    question = "How many postdoctoral workstations has Rui'an built?"
+    strict = Settings().tuning.model_copy(update={"english_min": 0.34})
+    chat, model = make_chat(["瑞安建成了多少家博士后工作站?", invented, ZH_ANSWER, EN_ANSWER], tuning=strict)
+    result = chat.answer(question)
+    assert result.text == EN_GIVEN and model.i == 4 and result.citations
+    lax = Settings().tuning.model_copy(update={"english_min": 0.0})
+    chat, model = make_chat(["瑞安建成了多少家博士后工作站?", invented, ZH_ANSWER, EN_ANSWER], tuning=lax)
+    assert "Michael Jordan" in chat.answer(question).text and model.i == 2
+
+
+def test_a_translation_of_the_checked_answer_adding_what_its_passage_never_says_is_refused():
+    invented = "Rui'an has built 9 postdoctoral workstations, all founded by Michael Jordan and Pippen [1]."
+    strict = Settings().tuning.model_copy(update={"english_min": 0.34})
+    chat, model = make_chat(["瑞安建成了多少家博士后工作站?", ZH_ANSWER, invented], pivot="first", tuning=strict)
+    result = chat.answer("How many postdoctoral workstations has Rui'an built?")
+    assert model.i == 3 and result.refused and result.text == REFUSALS["en"] and result.citations == ()

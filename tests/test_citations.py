@@ -163,6 +163,25 @@ def test_what_an_answer_says_beyond_the_question_must_stand_in_its_passages():
                          ["山东省、青岛市三个层级的科技支持政策集中发布。"]) is None
 
 
+def test_what_an_english_answer_adds_must_stand_in_its_chinese_passages():
+    from assistant.answering.citations import english_share
+
+    passage = ["2019中芬合作平台高层会谈在宁波举行,宁波市副市长陈炳荣致辞,芬兰萨塔昆塔区域联盟主席出席。"]
+    q = "Who gave a speech at the 2019 China-Finland talks?"
+    # a name the passage never gives holds nothing; the same answer with the passage's name holds all
+    assert english_share("The speech was given by Michael Jordan [1].", q, passage) == 0.0
+    assert english_share("Chen Bingrong (陈炳荣), vice mayor of Ningbo, gave it [1].", q, passage) == 1.0
+    # a dictionary rendering and a romanised place count as stated
+    assert english_share("It was held in Ningbo [1].", "Where were the talks held?", passage) == 1.0
+    # a title, a possessive's 's and two words run together are no words of their own
+    assert english_share("It was Mr. Chen Bingrong's speech [1].", q, passage) == 1.0
+    assert english_share("It was theNingbo talks [1].", "Where were the talks held?", passage) == 1.0
+    # nothing added, or no English answer, or no Chinese passage: nothing to judge
+    assert english_share("The talks [1].", "Which talks?", passage) is None
+    assert english_share("宁波市副市长陈炳荣[1]。", q, passage) is None
+    assert english_share("Chen Bingrong [1].", q, ["Chen Bingrong spoke."]) is None
+
+
 def test_a_number_stands_in_a_passage_only_as_a_whole_number():
     from assistant.answering.citations import numbers_ok
 

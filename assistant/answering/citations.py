@@ -323,6 +323,60 @@ def novel_share(answer: str, question: str, snippets: Sequence[str]) -> float | 
     return novel_support(answer, question, same)
 
 
+_EN_WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*|[0-9](?:[0-9.,]*[0-9])?")
+# a name with its original after it, as answering.naming writes them: "Peyton Manning (曼宁)"
+_GLOSSED = re.compile(r"((?:[A-Z][\w'’·-]*\s+){0,3}[A-Z][\w'’·-]*)\s*[(（]([^()（）]*)[)）]")
+
+
+_POSSESSIVE = re.compile(r"['’]s?$")
+_GLUED = re.compile(r"(?<=[a-z])(?=[A-Z])")  # "theWenzhoukenen", "includesKeerni": two words a small model ran together
+_NAME_RUN = re.compile(r"[A-Z][a-z]+(?:[ -][A-Z][a-z]+)+")
+_TITLES = {"mr", "mrs", "ms", "dr", "prof", "sir", "madam"}  # a person's title says nothing of its own
+
+
+def english_units(answer: str, question: str) -> list[str]:
+    """The Latin words and numbers an English answer adds to its English question (by lemma, a possessive's
+    's dropped), less stop words and titles."""
+    from ..retrieval.crosslingual import lemmas
+
+    def forms(word: str) -> set[str]:
+        return set(lemmas(_POSSESSIVE.sub("", word.lower())))
+
+    asked = set().union(*(forms(w) for w in _EN_WORD.findall(question)))
+    words = (_POSSESSIVE.sub("", w) for w in _EN_WORD.findall(_GLUED.sub(" ", answer)))
+    words = (w for w in words if len(w) > 1 and w.lower() not in STOP_WORDS and w.lower() not in _TITLES)
+    return [w for w in dict.fromkeys(words) if not forms(w) & asked]
+
+
+def english_share(answer: str, question: str, snippets: Sequence[str]) -> float | None:
+    """What an English answer says beyond its question that its Chinese cited passages state: the share of
+    its added words held there as themselves (a Latin name, a number by its value), by one of their
+    dictionary renderings (CC-CEDICT: "interceptions" → 抄截), as a name whose original stands after it and in
+    the passages, or as a romanised name whose characters they hold (Rui'an → 瑞安). A name the passages never
+    give ("Michael Jordan" over a passage naming 牛顿 and 沃德) holds nothing. None when the passages are not
+    Chinese, the answer is not English (the article's words of a failed translation) or adds nothing."""
+    from ..retrieval.crosslingual import QueryTranslator, renderings
+    from .naming import BRACKETED
+
+    same = [s for s in snippets if lang_family(s) == "zh"]
+    if not same or lang_family(BRACKETED.sub("", answer)) != "en":  # the originals in brackets are no language
+        return None
+    text = fold("\n".join(same))
+    plain = _GLOSSED.sub(lambda m: " " if fold(m.group(2)) in text else m.group(1),
+                         _GLUED.sub(" ", strip_markers(answer)))
+    added = english_units(BRACKETED.sub(" ", plain), question)
+    if not added:
+        return None
+    values, low = stated_values(text), text.lower()
+    names = QueryTranslator(lambda word: word in text)
+    # a Chinese name is read whole: "Chen Bingrong" is 陈炳荣, though "Chen" alone is one syllable
+    named = {w for run in _NAME_RUN.findall(plain) if names.transliterate(re.sub(r"[ -]", "", run))
+             for w in re.split(r"[ -]", run)}
+    held = [w for w in added if w.lower() in low or (w[:1].isdigit() and _value(w) in values) or w in named
+            or any(r in text for r in renderings(w)) or (w[:1].isupper() and names.transliterate(w))]
+    return len(held) / len(added)
+
+
 def _value(word: str) -> float | None:
     try:
         return round(float(word.replace(",", "")), 6)

@@ -7,8 +7,8 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import Generator, Iterator, Sequence
 
-from .citations import (CitationChecker, Snippet, answers_kind, novel_share, numbers_in_any, renumber_markers,
-                        states_premise)
+from .citations import (CitationChecker, Snippet, answers_kind, english_share, novel_share, numbers_in_any,
+                        renumber_markers, states_premise)
 from ..config import Settings
 from ..errors import InputError
 from .naming import BRACKETED, drop_echoed_brackets, drop_honorifics, gloss_english_names, romanised_names
@@ -518,6 +518,9 @@ class Chat:
             yield from self._emit(turn, text)
         else:
             text = self._names(text, checked.citations, lang)
+            if not self._adds_what_it_cites(text, turn, checked.citations):
+                # "…is held by Doctor Who" for a checked 神秘博士: the passage answered another question
+                return replace(checked, text=refusal(lang), citations=(), refused=True, lang=lang)
         return Answer(text=text, citations=checked.citations, passages=turn.passages, lang=lang)
 
     def _finish(self, raw: str, turn: _Turn, lang: str) -> Answer:
@@ -550,6 +553,9 @@ class Chat:
         if not turn.across and not names_stated(question, articles, turn.names, turn.mapped):
             return refused
         text = self._names(text, citations, lang, [s.text for s in turn.snippets])
+        # refused, an English question tries the Chinese answer next
+        if not self._adds_what_it_cites(text, turn, citations):
+            return refused
         # last, the model itself is asked whether the passages it cites state this answer: a sentence
         # close to its passage in words and vector may still answer another question than the one asked
         if not self._stated(turn.question if lang == turn.lang else turn.standalone, text, citations):
@@ -594,6 +600,18 @@ class Chat:
         # across languages the words cannot be compared (novel_share None): the citation check's vectors did
         share = novel_share(text, turn.asked, [c.snippet for c in citations])
         return share is None or share >= self.settings.tuning.novel_min
+
+    def _adds_what_it_cites(self, text: str, turn: _Turn, citations) -> bool:
+        """An English answer over Chinese passages, read word by word once its names stand beside their
+        originals, whether given directly or translated from the checked Chinese answer: what it adds to the
+        question must stand in what it cites (Tuning.english_min). "…was Michael Jordan" over a passage
+        naming nobody of that name does not; nor does a translation that needed words its passage lacks,
+        most often the sign that the passage answers another question (XQuAD with the gold passage left out)."""
+        floor = self.settings.tuning.english_min
+        if floor <= 0 or turn.lang != "en":  # off by default (config.Tuning)
+            return True
+        share = english_share(text, turn.question, [c.snippet for c in citations])
+        return share is None or share >= floor
 
     def _stated(self, question: str, text: str, citations) -> bool:
         floor = self.settings.tuning.verify_min_yes

@@ -8,14 +8,15 @@ normal index each is a false refusal, on the left-out one each is a refusal the 
 novel: what a Chinese or Japanese answer adds to its question must stand in its cited passages
 (answering.citations.novel_share, floor Tuning.novel_min). Replayed on the answers a `bench gold --json`
 run recorded with their cited passages: per floor, the answers it would refuse and how many of those held
-the gold answer.
+the gold answer. An English answer over Chinese passages is judged by answering.citations.english_share
+(floor Tuning.english_min) instead: its added words through the dictionary and the names' originals.
 """
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from ..answering.citations import novel_share
+from ..answering.citations import english_share, novel_share
 from ..index.keyword import KeywordIndex
 from ..text.names import rare_words
 from .runs import answering_ids, read_jsonl
@@ -36,7 +37,7 @@ def bench_unheard(passages_path: Path, questions_path: Path, limit: int = 100, d
     return out
 
 
-def bench_novel(runs: list[Path], questions: list[Path], floors=(0.1, 0.2, 0.34, 0.5)) -> dict:
+def bench_novel(runs: list[Path], questions: list[Path], floors=(0.1, 0.2, 0.25, 0.3, 0.34, 0.4, 0.5)) -> dict:
     asked = {q["id"]: q["question"] for path in questions for q in read_jsonl(path)}
     out = {}
     for run in runs:
@@ -45,7 +46,9 @@ def bench_novel(runs: list[Path], questions: list[Path], floors=(0.1, 0.2, 0.34,
         for a in recorded["answers"]:
             if a["id"] not in asked:
                 continue
-            share = novel_share(a["answer"], asked[a["id"]], [c["snippet"] for c in a["cited"]])
+            cited = [c["snippet"] for c in a["cited"]]
+            share = english_share(a["answer"], asked[a["id"]], cited)
+            share = novel_share(a["answer"], asked[a["id"]], cited) if share is None else share
             if share is not None:
                 shares.append((share, a["ok"]))
         out[Path(run).name] = {"answered": sum(bool(a["cited"]) for a in recorded["answers"]), "judged": len(shares),

@@ -106,6 +106,16 @@ def romanise(han: str, person: bool = False) -> str:
     return " ".join(joined)
 
 
+def renderings(word: str, most: int = 30) -> list[str]:
+    """The Simplified words CC-CEDICT gives for an English word or its lemmas, the closest senses first
+    (a gloss that is the word alone before one of several words), single characters included."""
+    words, _ = _dictionary()
+    out: list[str] = []
+    for lemma in lemmas(word.lower()):
+        out += [simp for _, simp in words.get(lemma, [])[:most] if simp not in out]
+    return out
+
+
 def lemmas(word: str) -> list[str]:
     out = [word]
     for suffix, repl in (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e"),
