@@ -326,8 +326,6 @@ def novel_share(answer: str, question: str, snippets: Sequence[str]) -> float | 
 _EN_WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*|[0-9](?:[0-9.,]*[0-9])?")
 # a name with its original after it, as answering.naming writes them: "Peyton Manning (曼宁)"
 _GLOSSED = re.compile(r"((?:[A-Z][\w'’·-]*\s+){0,3}[A-Z][\w'’·-]*)\s*[(（]([^()（）]*)[)）]")
-
-
 _POSSESSIVE = re.compile(r"['’]s?$")
 _GLUED = re.compile(r"(?<=[a-z])(?=[A-Z])")  # "theWenzhoukenen", "includesKeerni": two words a small model ran together
 _NAME_RUN = re.compile(r"[A-Z][a-z]+(?:[ -][A-Z][a-z]+)+")
@@ -336,14 +334,14 @@ _TITLES = {"mr", "mrs", "ms", "dr", "prof", "sir", "madam"}  # a person's title 
 
 def english_units(answer: str, question: str) -> list[str]:
     """The Latin words and numbers an English answer adds to its English question (by lemma, a possessive's
-    's dropped), less stop words and titles."""
+    's dropped), less stop words and titles. The answer's run-together words are split already (_GLUED)."""
     from ..retrieval.crosslingual import lemmas
 
     def forms(word: str) -> set[str]:
         return set(lemmas(_POSSESSIVE.sub("", word.lower())))
 
     asked = set().union(*(forms(w) for w in _EN_WORD.findall(question)))
-    words = (_POSSESSIVE.sub("", w) for w in _EN_WORD.findall(_GLUED.sub(" ", answer)))
+    words = (_POSSESSIVE.sub("", w) for w in _EN_WORD.findall(answer))
     words = (w for w in words if len(w) > 1 and w.lower() not in STOP_WORDS and w.lower() not in _TITLES)
     return [w for w in dict.fromkeys(words) if not forms(w) & asked]
 
