@@ -53,9 +53,25 @@ def test_whether_a_text_states_that_kind(text, kind, states):
     ("魯港交流会で契約された14のプロジェクトの総投資額は?", [{14.0}]), ("Which firms pay more than 10 million?", [{10.0, 1e7}]),
     ("瑞安建成了多少家博士后工作站?", []), ("一号开放工程是什么?", []),
     ("2019年の会談は、どの2つの機関が承弁しましたか?", [{2019.0}]), ("哪两地的活动涉及传感器?", []),
+    # a bound in time is no premise (an event of 2019 answers "before 2022"); a duration and a period are
+    ("Which events were held before 2022?", []), ("2022年より前に開かれたイベントは?", []),
+    ("2000年以前,交易所在哪里?", []), ("2007年9月后他主持什么节目?", []),
+    ("这一原理是在谁的进化论100年之前发展起来的?", [{100.0}]), ("1994年後期に設置された部会は?", [{1994.0}]),
+    # a range stands for any value in it; a score is no range
+    ("哪些活動是在春季(3月至5月)舉行的?", [{3.0, 4.0, 5.0}]), ("From 2000 to 2002, what grew?", [{2000.0, 2001.0, 2002.0}]),
+    ("当比分提高到24-10时还剩多少时间?", [{24.0}, {10.0}]),
 ])
 def test_the_numbers_a_question_takes_as_given(question, values):
     assert premise_values(question) == values
+
+
+def test_bounds_in_time_are_read_as_bounds():
+    from assistant.text.asked import time_bounds, without_bounds
+
+    assert time_bounds("2022年より前に開かれたイベントは?") == [("<", 2022)]
+    assert time_bounds("Which events were held after 2020 and before 2023?") == [("<", 2023), (">", 2020)]
+    assert time_bounds("哪些活动是在2022年举行的?") == [] and time_bounds("1994年後期の部会") == []
+    assert "2022" not in without_bounds("哪些活动在2022年之前举办?")
 
 
 @pytest.mark.parametrize("question, passage, states", [

@@ -364,9 +364,11 @@ def test_a_question_across_articles_is_asked_of_each_article_and_each_answer_che
     pieces = list(chat.stream("各个活动分别建成了多少家工作站?"))
     result = pieces[-1]
     assert model.i == 0  # two calls (FakeListChatModel wraps round to 0)
-    # each line names its event by the article's record
-    assert result.text == "- 瑞安大会, 2021-11-14: 瑞安建成了9家博士后工作站[1]。" and not result.refused
-    assert [c.source for c in result.citations] == ["001.txt"]
+    # each line names its event by the article's record; the wrong count (15) is no line: the article, read
+    # for the word asked about, is answered by its sentence holding it
+    assert result.text == ("- 瑞安大会, 2021-11-14: 瑞安建成了9家博士后工作站[1]。\n"
+                           "- 无锡出访, 2023-06-02: 无锡建成了5家博士后工作站。[2]") and not result.refused
+    assert "15" not in result.text and [c.source for c in result.citations] == ["001.txt", "003.txt"]
     assert "".join(p for p in pieces[:-1] if isinstance(p, str)) == result.text  # streamed line by line
 
 
@@ -379,14 +381,46 @@ def test_a_question_across_articles_reads_the_articles_it_names():
     assert len(snippets) == 3
 
 
-def test_a_year_keeps_the_articles_dated_then_and_the_undated_ones():
-    retriever = fakes.FakeRetriever(
+def DatedEvents():  # noqa: N802
+    """Rui'an held in 2021, Wuxi in 2023, Jinhua undated."""
+    return fakes.FakeRetriever(
         [fakes.passage("瑞安。", "001.txt", "瑞安大会", chunk_id="a"), fakes.passage("无锡。", "003.txt", "无锡", chunk_id="b"),
          fakes.passage("金华。", "002.txt", "金华", chunk_id="c")],
         {"001.txt": "瑞安大会 | date 2021-11-14", "003.txt": "无锡出访 | date 2023-06-02", "002.txt": "金华大会"})
-    chat = Chat(Settings(), retriever, FakeListChatModel(responses=["UNUSED"]))
+
+
+def test_a_year_keeps_the_articles_dated_then_and_the_undated_ones():
+    chat = Chat(Settings(), DatedEvents(), FakeListChatModel(responses=["UNUSED"]))
     _, snippets = chat.across_evidence("Which events were held in 2023?")
     assert sorted(s.source for s in snippets) == ["002.txt", "003.txt"]
+
+
+def test_a_bound_in_time_keeps_the_articles_whose_event_is_within_it_and_the_undated_ones():
+    chat = Chat(Settings(), DatedEvents(), FakeListChatModel(responses=["UNUSED"]))
+    # the bound's year names no event: 2022 keeps no article dated 2022, it keeps those before it
+    _, snippets = chat.across_evidence("2022年より前に開かれたイベントはどれですか?")
+    assert sorted(s.source for s in snippets) == ["001.txt", "002.txt"]
+    _, snippets = chat.across_evidence("Which events were held after 2022?")
+    assert sorted(s.source for s in snippets) == ["002.txt", "003.txt"]
+
+
+def test_an_article_kept_for_a_name_whose_own_answer_fails_is_answered_by_its_sentence_holding_it():
+    """Shown one article, the model answers "which articles mention Ukraine?" with NOT_FOUND; the article
+    kept for that name is answered by its sentence holding it, cited there."""
+    text = "宁波与芬兰开展科技合作交流活动。宁波引进建设了乌克兰国家科学院材料研究所中国中心。"
+    retriever = fakes.FakeRetriever([fakes.passage(text, "000.txt", "中芬会谈", chunk_id="a"),
+                                     fakes.passage("瑞安开展科技合作交流活动。", "001.txt", "瑞安大会", chunk_id="b")],
+                                    {"000.txt": "中芬会谈 | date 2019-05-20", "001.txt": "瑞安大会"})
+    chat = Chat(Settings(), retriever, FakeListChatModel(responses=["NOT_FOUND"]))
+    result = chat.answer("哪些文章提到乌克兰的科技合作交流活动?")
+    assert result.text == "- 中芬会谈, 2019-05-20: 宁波引进建设了乌克兰国家科学院材料研究所中国中心。[1]"
+    (cited,) = result.citations
+    article = retriever.article("000.txt")["text"]
+    assert cited.source == "000.txt" and article[cited.start:cited.end] == cited.snippet == "宁波引进建设了乌克兰国家科学院材料研究所中国中心。"
+    # an article read for no name the question gives is not quoted: its failed answer is no line
+    chat = Chat(Settings(), ThreeEvents("瑞安大会在东新科创园举行。", "无锡代表团出访欧洲。"),
+                FakeListChatModel(responses=["NOT_FOUND"]))
+    assert chat.answer("各个活动分别是哪天?").refused
 
 
 def test_an_article_whose_record_dates_it_in_the_year_asked_answers_a_question_across_articles():

@@ -30,6 +30,7 @@ class Snippet:
     text: str
     start: int = 0
     end: int = 0
+    held: tuple[str, ...] = ()  # across articles: the names the question gives that its sentence holds
 
 
 def units(text: str) -> set[str]:

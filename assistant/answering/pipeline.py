@@ -13,7 +13,7 @@ from ..config import Settings
 from ..errors import InputError
 from .naming import BRACKETED, drop_echoed_brackets, drop_honorifics, gloss_english_names, romanised_names
 from .evidence import SentenceScorer, is_cross_article, select_snippets
-from ..text.asked import DATE, NUMBER, asked_kind, asks_people_count, content_words
+from ..text.asked import DATE, NUMBER, asked_kind, asks_people_count, content_words, time_bounds, without_bounds
 from ..text.lexical import common_word, fold, person_names, verbs
 from ..text.names import names_stated, question_names, rare_words
 from ..corpus.records import asked_offices, holders
@@ -220,10 +220,15 @@ class Chat:
         qvec = self.query_vector(question, search_form, known)
         query = search_form or question
         records = self.retriever.records()
-        years = set(_YEAR.findall(question + " " + search_form))
+        years = set(_YEAR.findall(without_bounds(question) + " " + without_bounds(search_form)))
         if years:  # an article that states no year for its event cannot be ruled out
             records = {src: r for src, r in records.items() if not (r.event_dates or r.published)
                        or years & set(_YEAR.findall(" ".join(r.event_dates) + " " + r.published))} or records
+        bounds = time_bounds(question) + time_bounds(search_form)
+        if bounds:  # before 2022: the events of a year before it (an undated article is kept)
+            records = {src: r for src, r in records.items()
+                       if not (held := [int(y) for y in _YEAR.findall(" ".join(r.event_dates) or r.published)])
+                       or all(any(y < year if op == "<" else y > year for y in held) for op, year in bounds)} or records
         most = self.settings.tuning.max_catalogue
         if len(records) > most:
             ranked = self.retriever.search(query, k=10 * most, vector=qvec)
@@ -249,7 +254,7 @@ class Chat:
             text = f"{record.line()} — {' … '.join(b.text for b in best)}" if best else record.line()
             cid, start, end = (best[0].chunk_id, best[0].start, best[0].end) if best else \
                 (found[0].chunk_id if found else "", 0, 0)
-            snippets.append(Snippet(n, cid, src, record.title, text, start, end))
+            snippets.append(Snippet(n, cid, src, record.title, text, start, end, tuple(held)))
             passages += found
         return passages, snippets
 
@@ -394,16 +399,16 @@ class Chat:
             for snippet in turn.snippets:
                 one = replace(snippet, marker=1)
                 raw = "".join(self._generate(answer_messages(question, [one], pivot or lang)))
-                if NOT_FOUND in raw or not raw.strip():
-                    continue
-                text, cited = self.checker.check(match_script(raw.strip(), pivot or lang), [one],
-                                                 f"{turn.question}\n{question}")
+                text, cited = ("", ()) if NOT_FOUND in raw or not raw.strip() else \
+                    self.checker.check(match_script(raw.strip(), pivot or lang), [one], f"{turn.question}\n{question}")
                 # the article's record (its dates, place, outlet) is what the article states, too: an article
                 # published 2023-06-13 about "6月2日-9日" is a 2023 event
                 stated = [self.retriever.article_text(snippet.source), one.text]
                 if not cited or not answers_kind(turn.kind, text, cited, turn.people) or \
                         not states_premise(question, stated, stated):
-                    continue
+                    text, cited = self._quoted(turn, one, pivot or lang)
+                    if not cited or not states_premise(question, stated, stated):
+                        continue
                 n = len(citations) + 1
                 citations.append(replace(cited[0], marker=n))
                 if (pivot or lang).startswith("zh"):  # an English line gets its names after the translation
@@ -421,6 +426,21 @@ class Chat:
         if pivot:
             text = yield from self._translate_lines(turn, lines, citations, self._people_named(citations))
         return Answer(text=text, citations=tuple(citations), passages=turn.passages, lang=lang)
+
+    def _quoted(self, turn: _Turn, snippet: Snippet, lang: str) -> tuple[str, tuple[Citation, ...]]:
+        """An article kept for a name the question gives ("Which articles mention the United States?" → 美国)
+        whose own answer failed (the 1.5B model, shown one article, answers "which article" with NOT_FOUND
+        or "第1篇") is answered by its sentence holding that name, cited there; in the answer's language
+        family only (a Japanese sentence is no line of a Chinese answer), and of the kind asked."""
+        if not snippet.held or snippet.end <= snippet.start:
+            return "", ()
+        sentence = self.retriever.article(snippet.source)["text"][snippet.start:snippet.end].strip()
+        if lang_family(sentence) != ("zh" if lang.startswith("zh") else lang):
+            return "", ()
+        cited = (Citation(1, snippet.source, snippet.title, sentence, snippet.chunk_id, snippet.start, snippet.end),)
+        if not answers_kind(turn.kind, sentence, cited, turn.people):
+            return "", ()
+        return match_script(sentence, lang) + "[1]", cited
 
     def _holder_lines(self, held: dict, records: dict) -> tuple[list[str], list[Citation]]:
         """One line per article with holders of the office asked: "- 市长尤卡·莫拉讷恩[1]", each cited to

@@ -139,14 +139,53 @@ def states_people_count(text: str) -> bool:
 # a count that shapes the answer is no premise: 哪两家, どの2つ, which two / which 3 (the answer has that many)
 _SHAPE = re.compile(r"(?:哪|どの|which|what|何)\s*(?:\d+|[一二两兩三四五六七八九十]+)", re.I)
 _ORDINAL = re.compile(r"第([零〇一二三四五六七八九十百两兩]+|\d+)\s*[届屆次回期轮輪]")
+# nor is a bound in time: before 2022, 2022年之前, 2022年より前. The passages answering it state another year
+# (2019 for "before 2022"), not the bound: a question across the articles reads it against their event records
+# (time_bounds). A range (3月至5月, from 2000 to 2005) stands for any value in it, the passage of an event on
+# 4月20日 states it. A duration is kept (100年之前: 100 years before something), and so is a bound on a count
+# (more than 10 million: the class a passage names, 1000万元以上)
+_TIME = r"(?:1[0-9]|20)\d\d(?:\s*年)?(?:\s*\d{1,2}\s*月)?"
+_BEFORE = re.compile(rf"\b(?:before|prior to|earlier than)\s+({_TIME})"
+                     rf"|({_TIME})\s*(?:以前|之前|前(?![半期])|より(?:前|早))", re.I)
+_AFTER = re.compile(rf"\b(?:after|later than)\s+({_TIME})"
+                    rf"|({_TIME})\s*(?:以后|以後|之后|之後|后(?![半期])|後(?![半期])|より(?:後|遅))", re.I)
+_RANGE = re.compile(r"(?:\bfrom\s+|\bbetween\s+|从|從|自)?(\d+)\s*([年月日号號]?)\s*(?:至|到|~|～|—|–|から|\s+to\s+|\s+and\s+)"
+                    r"\s*(\d+)\s*(?:\2|(?![年月日号號]))", re.I)
+MAX_RANGE = 100  # a range of more values is no range of years, months or days ("24-10", a score)
+
+
+def time_bounds(question: str) -> list[tuple[str, int]]:
+    """The bounds in time a question sets on what it asks about, as ("<", 2022) for "before 2022" / 2022年之前
+    / 2022年より前 and (">", 2022) for after."""
+    return [(op, int(YEAR.search(m.group(0)).group(0))) for op, pattern in (("<", _BEFORE), (">", _AFTER))
+            for m in pattern.finditer(question)]
+
+
+def without_bounds(question: str) -> str:
+    """The question without its bounds in time (their years name no event)."""
+    return _AFTER.sub(" ", _BEFORE.sub(" ", question))
+
+
+def _ranges(question: str) -> tuple[str, list[set[float]]]:
+    """The question without its ranges (3月至5月), and each range as the set of the values in it."""
+    groups = []
+
+    def take(m: re.Match) -> str:
+        low, high = int(m.group(1)), int(m.group(3))
+        if not 0 < high - low <= MAX_RANGE:
+            return m.group(0)
+        groups.append({float(v) for v in range(low, high + 1)})
+        return " "
+    return _RANGE.sub(take, question), groups
 
 
 def premise_values(question: str) -> list[set[float]]:
     """Numbers a question takes as given: years, counts and editions (2022年, 14の, 第二届), each as the
     set of values it may stand for (10 million: 10 or 1e7). An answer can only come from passages that
-    state them too ("the second conference" is not the first one)."""
-    question = _SHAPE.sub(" ", question)
-    groups = [{float(digits), value} for digits, value in answer_values(_ORDINAL.sub(" ", question))
-              if value >= 2]
+    state them too ("the second conference" is not the first one). A bound in time (before 2022) is no
+    premise, and a range (3月至5月) is one: any value in it."""
+    question, groups = _ranges(without_bounds(_SHAPE.sub(" ", question)))
+    groups += [{float(digits), value} for digits, value in answer_values(_ORDINAL.sub(" ", question))
+               if value >= 2]
     groups += [stated_values(m.group(1)) for m in _ORDINAL.finditer(question)]
     return [g for g in groups if g]
