@@ -18,7 +18,7 @@ from ..text.lexical import common_word, fold, person_names, verbs
 from ..text.names import names_stated, question_names, rare_words
 from ..corpus.records import asked_offices, holders
 from ..text.dates import YEAR as _YEAR, drop_years, english_dates
-from ..text.language import detect_lang, han_count, has_kana, lang_family, match_script, question_lang
+from ..text.language import detect_lang, family_of, han_count, has_kana, lang_family, match_script, question_lang
 from ..text.segment import clauses, strip_markers
 from ..llm.adapters import stream_text, yes_probability
 from .prompts import (NOT_FOUND, ORIGINAL_WORDS, answer_messages, condense_messages, refusal, retranslate_messages, verify_messages,
@@ -227,8 +227,8 @@ class Chat:
         bounds = time_bounds(question) + time_bounds(search_form)
         if bounds:  # before 2022: the events of a year before it (an undated article is kept)
             records = {src: r for src, r in records.items()
-                       if not (held := [int(y) for y in _YEAR.findall(" ".join(r.event_dates) or r.published)])
-                       or all(any(y < year if op == "<" else y > year for y in held) for op, year in bounds)} or records
+                       if not (dated := [int(y) for y in _YEAR.findall(" ".join(r.event_dates) or r.published)])
+                       or all(any(y < year if op == "<" else y > year for y in dated) for op, year in bounds)} or records
         most = self.settings.tuning.max_catalogue
         if len(records) > most:
             ranked = self.retriever.search(query, k=10 * most, vector=qvec)
@@ -398,16 +398,18 @@ class Chat:
             lines, citations = [], []
             for snippet in turn.snippets:
                 one = replace(snippet, marker=1)
+                # the article's record (its dates, place, outlet) is what the article states, too: an article
+                # published 2023-06-13 about "6月2日-9日" is a 2023 event. An article that does not state the
+                # question's premises gives no line, whatever the model answers: it is not asked
+                stated = [self.retriever.article_text(snippet.source), one.text]
+                if not states_premise(question, stated, stated):
+                    continue
                 raw = "".join(self._generate(answer_messages(question, [one], pivot or lang)))
                 text, cited = ("", ()) if NOT_FOUND in raw or not raw.strip() else \
                     self.checker.check(match_script(raw.strip(), pivot or lang), [one], f"{turn.question}\n{question}")
-                # the article's record (its dates, place, outlet) is what the article states, too: an article
-                # published 2023-06-13 about "6月2日-9日" is a 2023 event
-                stated = [self.retriever.article_text(snippet.source), one.text]
-                if not cited or not answers_kind(turn.kind, text, cited, turn.people) or \
-                        not states_premise(question, stated, stated):
+                if not cited or not answers_kind(turn.kind, text, cited, turn.people):
                     text, cited = self._quoted(turn, one, pivot or lang)
-                    if not cited or not states_premise(question, stated, stated):
+                    if not cited:
                         continue
                 n = len(citations) + 1
                 citations.append(replace(cited[0], marker=n))
@@ -435,7 +437,7 @@ class Chat:
         if not snippet.held or snippet.end <= snippet.start:
             return "", ()
         sentence = self.retriever.article(snippet.source)["text"][snippet.start:snippet.end].strip()
-        if lang_family(sentence) != ("zh" if lang.startswith("zh") else lang):
+        if lang_family(sentence) != family_of(lang):
             return "", ()
         cited = (Citation(1, snippet.source, snippet.title, sentence, snippet.chunk_id, snippet.start, snippet.end),)
         if not answers_kind(turn.kind, sentence, cited, turn.people):
@@ -628,7 +630,7 @@ class Chat:
         naming nobody of that name does not; nor does a translation that needed words its passage lacks,
         most often the sign that the passage answers another question (XQuAD with the gold passage left out)."""
         floor = self.settings.tuning.english_min
-        if floor <= 0 or turn.lang != "en":  # off by default (config.Tuning)
+        if floor <= 0 or turn.lang != "en":  # 0 turns it off (config.Tuning)
             return True
         share = english_share(text, turn.question, [c.snippet for c in citations])
         return share is None or share >= floor

@@ -112,7 +112,11 @@ def article_lang(text: str) -> str:
 
 def lang_family(text: str) -> str:
     """The language with both Chinese scripts as one, "zh" (texts compared script-folded)."""
-    lang = detect_lang(text)
+    return family_of(detect_lang(text))
+
+
+def family_of(lang: str) -> str:
+    """A language code's family: zh-Hans and zh-Hant are "zh"."""
     return "zh" if lang.startswith("zh") else lang
 
 
