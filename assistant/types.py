@@ -111,10 +111,12 @@ class EventRecord:
         return [f.value for f in self.fields if f.name == name]
 
     def label(self) -> str:
-        """What names the event in a line of an answer across articles: its place (else its title) and date
-        ("宁波市南苑饭店, 2019-05-20")."""
+        """What names the event in a line of an answer across articles: the article's title and the event's
+        date ("《…2019中芬合作平台高层会谈及项目对接会在甬举行》, 2019-05-20"). Not its place: the Wuxi
+        delegation's place is 法国、德国, the Shandong–Hong Kong meeting's 上海協力機構モデル区, and a
+        reader asking which events or where learnt neither Wuxi nor Shandong from the line."""
         date = self.event_dates[0] if self.event_dates else self.published
-        name = self.place or (self.title if len(self.title) <= 30 else self.title[:29] + "…")
+        name = f"《{self.title}》" if self.title else self.place
         return f"{name}, {date}" if date else name
 
     def line(self) -> str:

@@ -21,6 +21,8 @@ from assistant.text.asked import (DATE, NUMBER, PERSON, asked_kind, asks_people_
     ("The fair opened when?", DATE), ("会議は何年に開かれましたか?", DATE),
     # 何か is "what", not a count (188 of 4,442 JSQuAD questions); 何か所 / 何ヶ所 still count places
     ("南シナ海付近にある気団は何か?", None), ("拠点は何か所ありますか?", NUMBER), ("何ヶ所で開かれましたか?", NUMBER),
+    # a date asked by its noun ("on what date" came back from the translation as 日期是什么), not a span of time
+    ("会议的日期是什么,在哪里举行?", DATE), ("纳撒尼尔在什么时间宣布退役?", DATE), ("电台在每周的什么时间段广播?", None),
 ])
 def test_the_kind_asked_for(question, kind):
     assert asked_kind(question) == kind

@@ -52,3 +52,12 @@ def test_the_store_keeps_each_articles_record(seeded_assistant):
     assert "市長 趙豪志" in records["004_24e069c5cde581db.txt"].values("people")
     panel = {a["source"]: a for a in seeded_assistant.retriever.articles()}
     assert panel["000_a8e4c96704b3803b.txt"]["record"].values("countries")
+
+
+def test_a_line_across_articles_names_its_event_by_the_articles_title_not_its_place():
+    """The Wuxi delegation's place is 法国、德国: a line labelled so never said which city's visit it was."""
+    from assistant.types import EventRecord
+
+    record = EventRecord("003.txt", "无锡高新区代表团出访欧洲", event_dates=("2023-06-02",), place="法国、德国")
+    assert record.label() == "《无锡高新区代表团出访欧洲》, 2023-06-02"
+    assert EventRecord("x.txt", "", place="金华").label() == "金华"

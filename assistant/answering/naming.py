@@ -12,7 +12,7 @@ import functools
 import re
 from typing import Sequence
 
-from ..retrieval.crosslingual import romanise
+from ..retrieval.crosslingual import english_name, romanise
 from ..text.language import HAN, has_kana
 from ..text.lexical import fold, person_names
 
@@ -184,25 +184,32 @@ def _pinyin_first(run: str, people: set[str]) -> str:
     return f"{romanise(run, person=fold(run) in people)} ({run})"
 
 
-def romanised_names(text: str, known: Sequence[str] = ()) -> str:
-    """Chinese text to be translated into English, with each person's name written "Pinyin (原名)": the
-    translation then keeps the article's name instead of guessing one ("Jack Moraleen" for 尤卡·莫拉讷恩).
+def romanised_names(text: str, known: Sequence[str] = (), others: Sequence[str] = ()) -> str:
+    """Chinese text to be translated into English, with each name written "Pinyin (原名)": the translation
+    then keeps the article's name instead of guessing one ("Jack Moraleen" for 尤卡·莫拉讷恩, "Sakhtan" for
+    萨塔昆塔).
 
     known: the people's names the cited articles' event records hold (an office beside each: jieba's
-    personal names alone take 高新区 for one, and split 尤卡·莫拉讷恩)."""
+    personal names alone take 高新区 for one, and split 尤卡·莫拉讷恩), romanised as surname and given name;
+    others: other names (text.lexical.unfamiliar_names), romanised as one word (萨塔昆塔 → Satakunta)."""
     folded = fold(text)
-    spans: list[tuple[int, int]] = []
-    for name in sorted({fold(n) for n in known if len(n) >= 2}, key=len, reverse=True):
+    spans: list[tuple[int, int, bool]] = []
+    names = [(fold(n), True) for n in known if len(n) >= 2] + [(fold(n), False) for n in others if len(n) >= 2]
+    for name, person in sorted(dict(reversed(names)).items(), key=lambda x: len(x[0]), reverse=True):
         at = folded.find(name)
         while at >= 0:
-            if not any(a < at + len(name) and at < b for a, b in spans):
-                spans.append((at, at + len(name)))
+            if not any(a < at + len(name) and at < b for a, b, _ in spans):
+                spans.append((at, at + len(name), person))
             at = folded.find(name, at + len(name))
-    for a, b in sorted(spans, reverse=True):
-        if text[b:b + 1] in ("(", "（"):
-            continue  # already glossed
+    for a, b, person in sorted(spans, reverse=True):
+        if text[b:b + 1] in ("(", "（") or text[max(0, a - 1):a] in ("(", "（"):
+            continue  # already glossed, or itself an original in brackets
         name = text[a:b]
-        latin = " ".join(p[:1].upper() + p[1:] for p in re.split(r"[·・]", romanise(name, person=True)) if p)
+        if person:
+            latin = " ".join(p[:1].upper() + p[1:] for p in re.split(r"[·・]", romanise(name, person=True)) if p)
+        else:  # the dictionary's English name where it has one (匹兹堡 → Pittsburgh), else one pinyin word
+            latin = " ".join(english_name(p) or romanise(p).replace(" ", "").capitalize()
+                             for p in re.split(r"[·・]", name) if p)
         text = f"{text[:a]}{latin} ({name}){text[b:]}"
     return text
 

@@ -2,7 +2,9 @@
 llama.cpp can reuse its evaluated prefix from one question to the next."""
 from __future__ import annotations
 
-from ..text.language import LANG_NAMES
+from ..text.language import LANG_NAMES, has_kana
+from ..text.lexical import person_names, unfamiliar_names
+from .naming import romanised_names
 from ..text.numbers import gloss_numerals
 
 NOT_FOUND = "NOT_FOUND"
@@ -98,15 +100,21 @@ def refusal(lang: str) -> str:
     return REFUSALS.get(lang, REFUSALS["en"])
 
 
-def format_snippets(snippets) -> str:
+def format_snippets(snippets, names: bool = False) -> str:
     """«title» once per run of snippets from one article, then "[n] text" lines: a title repeated on
-    every line cost up to a third of the prompt, and each prompt token costs ~20 ms here."""
+    every line cost up to a third of the prompt, and each prompt token costs ~20 ms here.
+
+    names: a Chinese passage's people and unfamiliar names written "Pinyin (原名)", for an answer in English:
+    the model romanised them by guesswork ("Radonfoss" for 拉德芳斯, "SouthYuan" for 南苑)."""
     lines, title = [], None
     for s in snippets:
         if s.title and s.title != title and not s.text.startswith(s.title):  # a catalogue line has its own
             lines.append(f"«{s.title}»")
         title = s.title
-        lines.append(f"[{s.marker}] {gloss_numerals(s.text)}")
+        text = gloss_numerals(s.text)
+        if names and not has_kana(text):
+            text = romanised_names(text, person_names(text), unfamiliar_names(text))
+        lines.append(f"[{s.marker}] {text}")
     return "\n".join(lines)
 
 
@@ -125,7 +133,7 @@ def answer_messages(question: str, snippets, lang: str, search_form: str = "") -
     messages = [("system", SYSTEM)]
     for passages, q, q_lang, reply, *gloss in EXAMPLES:
         messages += [("human", _user(passages, q, q_lang, *gloss)), ("ai", reply)]
-    return messages + [("human", _user(format_snippets(snippets), question, lang, search_form))]
+    return messages + [("human", _user(format_snippets(snippets, names=lang == "en"), question, lang, search_form))]
 
 
 def condense_messages(question: str, history: list[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -58,6 +58,27 @@ def _dictionary() -> tuple[dict[str, list[tuple[float, str]]], dict[str, set[str
     return ranked, dict(syllables)
 
 
+_NAME_GLOSS = re.compile(r"(?:[A-Z][\w'’-]*)(?: [A-Z][\w'’-]*)*")
+
+
+@functools.lru_cache(maxsize=1)
+def _english_names() -> dict[str, str]:
+    """Simplified word → the English name CC-CEDICT's first gloss starts with, for proper nouns (匹兹堡 →
+    Pittsburgh, 丹佛 → Denver, 海曙 → Haishu, 南苑 → Nanyuan); glosses starting in lower case are none."""
+    out: dict[str, str] = {}
+    for simp, _, glosses in _entries():
+        if simp not in out and len(simp) >= 2 and (m := _NAME_GLOSS.match(glosses.split("/")[0])):
+            out[simp] = m.group(0)
+    return out
+
+
+def english_name(han: str) -> str:
+    """The English name CC-CEDICT gives a Chinese name (either script), or "" when it gives none."""
+    from ..text.lexical import fold
+
+    return _english_names().get(fold(han), "")
+
+
 @functools.lru_cache(maxsize=1)
 def _pinyin() -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
     """Simplified word → its toneless syllables (the first entry), and character → its commonest reading

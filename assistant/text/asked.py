@@ -19,6 +19,7 @@ _ASKS = (
     (DATE, re.compile(
         r"\b(?:when|what (?:date|day|year|month|time)|which (?:date|day|year|month))\b"
         r"|哪天|哪一天|哪日|哪一年|哪年|何时|何時|什么时候|什麼時候|几月|幾月|几号|幾號|几日|幾日|多会儿"
+        r"|日期[是为為]|什么日期|什麼日期|哪个日期|哪個日期|什么时间(?!段)|什麼時間(?!段)|哪个时间(?!段)|哪個時間(?!段)"
         r"|いつ|何月|何日|何年に|何曜日|日付|日時", re.I)),
     (NUMBER, re.compile(
         r"\bhow (?:many|much|long|large|big|far|old|tall|high|deep|wide|heavy|often)\b"

@@ -298,6 +298,76 @@ def unknown_or_proper(text: str) -> list[str]:
                                                               and not _FUNCTION_CHARS.search(w.word)))))
 
 
+# a name jieba's dictionary holds at least this often (宁波 538, 慕尼黑 485, 金华 224, 里昂 247) is one a
+# translation writes right (Ningbo, Munich); below it (南苑 63, 瑞安 35, 拉德 19) or unknown (萨塔昆, 申思特) it
+# guesses: "Sakhtan" for 萨塔昆塔, "SouthYuan" for 南苑, "Law, US, and Music" for 法美乐
+WELL_KNOWN_NAME = 100
+_NAME_TAGS = ("nr", "nrt", "nrfg", "ns", "nz")  # not nt: jieba tags 商务区 and 管委会 so
+
+
+_PLACE_SUFFIX = "市省县縣区區镇鎮州村"
+
+
+def _well_known(word: str, freq: dict) -> bool:
+    """A name held often enough (WELL_KNOWN_NAME), or made of such names (法国巴黎) or of one and a place
+    suffix (宁波市)."""
+    if freq.get(word, 0) >= WELL_KNOWN_NAME:
+        return True
+    if word[-1] in _PLACE_SUFFIX and freq.get(word[:-1], 0) >= WELL_KNOWN_NAME:
+        return True
+    return any(freq.get(word[:i], 0) >= WELL_KNOWN_NAME and _well_known(word[i:], freq)
+               for i in range(2, len(word) - 1))
+
+
+def unfamiliar_names(text: str) -> list[str]:
+    """The names of a Chinese text that a translation would guess at, as the text writes them: runs of
+    jieba's proper nouns (people, places, other) that its dictionary lacks or holds rarely
+    (WELL_KNOWN_NAME), joined with the unknown words and lone transliteration characters beside them,
+    since jieba splits a transliterated name (萨塔昆|塔, 拉德|芳斯, 普|利兹)."""
+    import jieba.posseg as pseg
+
+    freq = _jieba_module().dt.FREQ
+    sounds = transliteration_characters()
+    folded = fold(text)
+    words = pseg.lcut(folded, HMM=True)
+    names, at, start, end, proper = [], 0, -1, -1, False
+
+    def close():
+        if proper and end - start >= 2:
+            names.append(text[start:end])
+
+    before = (-1, -1)  # the word before this one, if of Han characters: the first half of 玛丽·麦特琳
+    dotted = False  # the word before this one is a middle dot: this one is the name's second half
+    for w in words:
+        lo, hi = at, at + len(w.word)
+        at = hi
+        han = re.fullmatch(f"[{HAN}]+", w.word) is not None
+        if w.word in "·・" and start < 0 and before[0] >= 0:
+            start, end, dotted = before[0], hi, True  # a name with a middle dot is one name, however familiar
+            continue
+        if dotted and han:
+            end, dotted, before = hi, False, (lo, hi)
+            proper = proper or (w.flag in _NAME_TAGS and not _well_known(w.word, freq))
+            continue
+        dotted = w.word in "·・" and start >= 0
+        before = (lo, hi) if han else (-1, -1)
+        rare = han and w.flag in _NAME_TAGS and len(w.word) >= 2 and not _well_known(w.word, freq)
+        # an unknown word of two sounds continues a name of sounds (芳斯 of 拉德|芳斯), not one of meanings
+        # (东新科创园) or a longer one (东新科 of 瑞安|东新科|创园)
+        unknown = han and len(w.word) == 2 and w.word not in freq and all(ch in sounds for ch in w.word)
+        sound = han and len(w.word) == 1 and w.word in sounds and not _FUNCTION_CHARS.search(w.word)
+        foreign = start >= 0 and all(ch in sounds for ch in text[start:end] if ch not in "·・")
+        if rare or (start >= 0 and (sound or w.word in "·・" or (foreign and unknown))):
+            start, end, proper = (start if start >= 0 else lo), hi, proper or rare
+        elif sound and start < 0:
+            start, end = lo, hi  # a lone sound before a name (普 of 普|利兹) starts it, if one follows
+        else:
+            close()
+            start, end, proper = -1, -1, False
+    close()
+    return [n.strip("·・") for n in dict.fromkeys(names)]
+
+
 def proper_nouns(text: str) -> list[str]:
     """The proper nouns of a Chinese or Japanese text, in folded (Simplified, lower-case) form: jieba's
     proper-noun tags for Chinese, Sudachi's 固有名詞 for Japanese (consecutive ones joined)."""
