@@ -5,8 +5,6 @@ one slow test. Each test_reliability_* module says what other test files cover i
 """
 from __future__ import annotations
 
-from assistant.answering.citations import Snippet
-from assistant.answering.prompts import format_snippets
 import concurrent.futures
 import hashlib
 import http.client
@@ -36,11 +34,11 @@ from typer.testing import CliRunner
 
 from assistant.llm import adapters as llm
 from assistant.app import Assistant
-from assistant.answering.citations import split_sentences
+from assistant.answering.citations import Snippet, split_sentences
 from assistant.cli import app as cli_app
 from assistant.config import PROJECT_ROOT, Settings, force_offline
 from assistant.errors import AssistantError, InputError, LLMError, ModelError, StoreError
-from assistant.answering.prompts import REFUSALS, SYSTEM
+from assistant.answering.prompts import REFUSALS, SYSTEM, format_snippets
 from assistant.bench.servers import HOST, free_port
 from assistant.types import Answer
 from assistant.ui.app import Handlers, Warmup, launch

@@ -497,7 +497,6 @@ def test_names_a_translation_would_guess_at_are_romanised_with_the_original_befo
     model wrote "Sakhtan" for 萨塔昆塔 and "SouthYuan" for 南苑 and lost them; names it knows (宁波, 巴黎,
     德国) are left to it, and a name jieba splits (萨塔昆|塔, 拉德|芳斯, 普|利兹) is read whole."""
     from assistant.answering.naming import romanised_names
-    from assistant.text.lexical import unfamiliar_names
 
     cases = {"萨塔昆塔大区是芬兰工业化程度最高的一个区[1]。": "Satakunta (萨塔昆塔)大区是芬兰工业化程度最高的一个区[1]。",
              "代表团参观了法国巴黎拉德芳斯中心商务区[1]。": "代表团参观了法国巴黎Ladefangsi (拉德芳斯)中心商务区[1]。",
@@ -508,10 +507,10 @@ def test_names_a_translation_would_guess_at_are_romanised_with_the_original_befo
              "野马队击败了匹兹堡钢人队。": "野马队击败了Pittsburgh (匹兹堡)钢人队。",
              "由玛丽·麦特琳翻译。": "由Mary Maitelin (玛丽·麦特琳)翻译。"}
     for text, glossed in cases.items():
-        assert romanised_names(text, [], unfamiliar_names(text)) == glossed
+        assert romanised_names(text) == glossed
     # a person named as such keeps surname and given name; a name already glossed is left as it is
-    assert romanised_names("董事长樊军出席[1]。", ["樊军"], ["樊军"]) == "董事长Fan Jun (樊军)出席[1]。"
-    assert romanised_names("Satakunta (萨塔昆塔)大区", [], ["萨塔昆塔"]) == "Satakunta (萨塔昆塔)大区"
+    assert romanised_names("董事长樊军出席[1]。", ["樊军"]) == "董事长Fan Jun (樊军)出席[1]。"
+    assert romanised_names("Satakunta (萨塔昆塔)大区") == "Satakunta (萨塔昆塔)大区"
 
 
 def test_an_english_answer_through_chinese_gives_the_translation_the_names_romanised():

@@ -14,7 +14,7 @@ from typing import Sequence
 
 from ..retrieval.crosslingual import english_name, romanise
 from ..text.language import HAN, has_kana
-from ..text.lexical import fold, person_names
+from ..text.lexical import fold, person_names, unfamiliar_names
 
 BRACKETED = re.compile(r"\([^()]*\)|（[^（）]*）")  # a name's original, or any aside
 _HAN_RUN = re.compile(f"[{HAN}](?:[{HAN}·・]*[{HAN}])?")
@@ -184,17 +184,19 @@ def _pinyin_first(run: str, people: set[str]) -> str:
     return f"{romanise(run, person=fold(run) in people)} ({run})"
 
 
-def romanised_names(text: str, known: Sequence[str] = (), others: Sequence[str] = ()) -> str:
+def romanised_names(text: str, known: Sequence[str] = ()) -> str:
     """Chinese text to be translated into English, with each name written "Pinyin (原名)": the translation
     then keeps the article's name instead of guessing one ("Jack Moraleen" for 尤卡·莫拉讷恩, "Sakhtan" for
     萨塔昆塔).
 
     known: the people's names the cited articles' event records hold (an office beside each: jieba's
-    personal names alone take 高新区 for one, and split 尤卡·莫拉讷恩), romanised as surname and given name;
-    others: other names (text.lexical.unfamiliar_names), romanised as one word (萨塔昆塔 → Satakunta)."""
+    personal names alone take 高新区 for one, and split 尤卡·莫拉讷恩), romanised as surname and given name.
+    The other names a translation would guess at (text.lexical.unfamiliar_names) are found here and written
+    as one word (萨塔昆塔 → Satakunta), or as CC-CEDICT's English name (匹兹堡 → Pittsburgh)."""
     folded = fold(text)
     spans: list[tuple[int, int, bool]] = []
-    names = [(fold(n), True) for n in known if len(n) >= 2] + [(fold(n), False) for n in others if len(n) >= 2]
+    names = [(fold(n), True) for n in known if len(n) >= 2] + \
+        [(fold(n), False) for n in unfamiliar_names(text) if len(n) >= 2]
     for name, person in sorted(dict(reversed(names)).items(), key=lambda x: len(x[0]), reverse=True):
         at = folded.find(name)
         while at >= 0:

@@ -14,7 +14,7 @@ from ..errors import InputError
 from .naming import BRACKETED, drop_echoed_brackets, drop_honorifics, gloss_english_names, romanised_names
 from .evidence import SentenceScorer, is_cross_article, select_snippets
 from ..text.asked import DATE, NUMBER, asked_kind, asks_people_count, content_words, time_bounds, without_bounds
-from ..text.lexical import common_word, fold, person_names, unfamiliar_names, verbs
+from ..text.lexical import common_word, fold, person_names, verbs
 from ..text.names import names_stated, question_names, rare_words
 from ..corpus.records import asked_offices, holders
 from ..text.dates import YEAR as _YEAR, drop_years, english_dates
@@ -472,7 +472,7 @@ class Chat:
         (streamed). Translated at once; when that comes back in the wrong language (the 1.5B model then
         copies the Chinese), line by line, and a line that still fails stays as checked."""
         lang = turn.lang
-        prepare = (lambda t: romanised_names(t, people, unfamiliar_names(t))) if lang == "en" else (lambda t: t)
+        prepare = (lambda t: romanised_names(t, people)) if lang == "en" else (lambda t: t)
         translated = ""
         for piece in self._generate(translate_answer_messages(prepare("\n".join(lines)), lang)):
             yield from (self._emit(turn, piece) if not translated else [piece])
@@ -524,8 +524,7 @@ class Chat:
         source = checked.text
         if lang == "en":  # the people the cited articles' records or jieba name, and the names a translation
             # would guess at, keep the article's names, romanised
-            source = romanised_names(source, self._people_named(checked.citations) + person_names(source),
-                                     unfamiliar_names(source))
+            source = romanised_names(source, self._people_named(checked.citations) + person_names(source))
         for piece in self._generate(translate_answer_messages(source, lang)):
             if translated:
                 yield piece

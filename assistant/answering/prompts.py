@@ -3,7 +3,7 @@ llama.cpp can reuse its evaluated prefix from one question to the next."""
 from __future__ import annotations
 
 from ..text.language import LANG_NAMES, has_kana
-from ..text.lexical import person_names, unfamiliar_names
+from ..text.lexical import person_names
 from .naming import romanised_names
 from ..text.numbers import gloss_numerals
 
@@ -113,7 +113,7 @@ def format_snippets(snippets, names: bool = False) -> str:
         title = s.title
         text = gloss_numerals(s.text)
         if names and not has_kana(text):
-            text = romanised_names(text, person_names(text), unfamiliar_names(text))
+            text = romanised_names(text, person_names(text))
         lines.append(f"[{s.marker}] {text}")
     return "\n".join(lines)
 
