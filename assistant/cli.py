@@ -406,6 +406,19 @@ def bench_kinds(passages: Path = typer.Option(..., exists=True, dir_okay=False),
                                                                for k, v in result.items()))
 
 
+@bench_app.command("parts")
+def bench_parts(questions: Path = typer.Option(..., exists=True, dir_okay=False), limit: int = 0,
+                json_out: bool = typer.Option(False, "--json")):
+    """The two-part question rule on a question set, no LLM: how many questions are split into parts (each
+    answered on its own), how many later parts point back at the one before, and the first few split."""
+    from .bench.counts import bench_parts as run
+
+    result = run(questions, limit=limit)
+    _print_json(result) if json_out else typer.echo(
+        " ".join(f"{k}={v}" for k, v in result.items() if k != "examples") + "".join(
+            "\n  " + " | ".join(parts) for parts in result["examples"]))
+
+
 @bench_app.command("languages")
 def bench_languages(bench_dir: Path = typer.Option(Path("../shared/bench"), "--bench-dir", exists=True, file_okay=False),
                     n: int = 150, write: bool = typer.Option(False, "--write"),

@@ -2,8 +2,8 @@
 import pytest
 
 from assistant.answering.citations import states_premise
-from assistant.text.asked import (DATE, NUMBER, PERSON, asked_kind, asks_people_count, premise_values, states_kind,
-                                   states_people_count)
+from assistant.text.asked import (DATE, NUMBER, PERSON, asked_kind, asks_people_count, points_back, points_to_person,
+                                   premise_values, question_parts, states_kind, states_people_count)
 
 
 @pytest.mark.parametrize("question, kind", [
@@ -121,3 +121,39 @@ def test_the_content_words_of_a_question_leave_out_its_question_words():
 
     assert content_words("哪两地的活动涉及传感器方面的项目?") == ["两地", "活动", "涉及", "传感器", "方面", "项目"]
     assert "什么" not in content_words("瑞安的主题是什么?")
+
+
+@pytest.mark.parametrize("question, parts", [
+    ("交流会由谁主持?他担任什么职务?", ["交流会由谁主持?", "他担任什么职务?"]),
+    ("When was the fair held, and who opened it?", ["When was the fair held?", "Who opened it?"]),
+    ("会議に出た代表は誰で、どのような役職ですか?", ["会議に出た代表は誰ですか?", "どのような役職ですか?"]),
+    # one question: a question mark in quotes, no question word in a part, a part asked of each thing found,
+    # an English "and" with no clause before it, どこで (at where)
+    ("「なぜ来ないのか？」と尋ねたのは誰", ["「なぜ来ないのか？」と尋ねたのは誰"]),
+    ("瑞安建成了博士后工作站?有多少家?", ["瑞安建成了博士后工作站?有多少家?"]),
+    ("哪些报道注明了来源?分别是哪家媒体?", ["哪些报道注明了来源?分别是哪家媒体?"]),
+    ("How and when did the plague enter Europe?", ["How and when did the plague enter Europe?"]),
+    ("生命は、いつ、どこで、いかにして誕生したのか?", ["生命は、いつ、どこで、いかにして誕生したのか?"]),
+])
+def test_a_question_of_two_parts_is_split_into_them(question, parts):
+    assert question_parts(question) == parts
+
+
+@pytest.mark.parametrize("question, back", [
+    ("是在哪一天?", True), ("Who led it?", True), ("他擔任什麼職務?", True), ("どのような役職ですか?", True),
+    ("共要實施多少項重點任務?", True), ("その大会の主催者は誰ですか?", True),
+    # a part that names what it asks about stands alone
+    ("舉行座談會的里昂是法國第幾大城市?", False), ("魯港交流会に出席した華魯グループの代表は誰ですか?", False),
+    ("How many guests attended the conference in Jinhua?", False), ("其他城市有哪些?", False),
+    ("Is it open to the public?", True), ("It opened when?", True),
+])
+def test_a_question_that_points_back_needs_the_one_before_it(question, back):
+    assert points_back(question) == back
+
+
+@pytest.mark.parametrize("question, person", [
+    ("他擔任什麼職務?", True), ("What is his title?", True), ("彼の役職は?", True),
+    ("其他城市有哪些?", False), ("彼らはどこから来ましたか?", False), ("What is the theme?", False),
+])
+def test_a_pronoun_for_a_person(question, person):
+    assert points_to_person(question) == person

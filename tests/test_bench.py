@@ -96,6 +96,20 @@ def test_bench_gold_scores_answers_keeps_their_citations_and_refuses_without_the
     assert out["gold_in_answer"] == 0.0
 
 
+def test_bench_parts_counts_questions_split_and_parts_pointing_back(tmp_path):
+    from assistant.bench.counts import bench_parts
+
+    questions = tmp_path / "q.jsonl"
+    questions.write_text("\n".join(json.dumps(q, ensure_ascii=False) for q in [
+        {"id": "q1", "question": "会议由谁主持?他担任什么职务?"},
+        {"id": "q2", "question": "When was the fair held, and how many firms in Xiamen took part?"},
+        {"id": "q3", "question": "会议由哪个单位主办?"},
+    ]) + "\n", encoding="utf-8")
+    result = bench_parts(questions)
+    assert (result["questions"], result["split"], result["parts_pointing_back"]) == (3, 2, 1)
+    assert result["examples"][0] == ["会议由谁主持?", "他担任什么职务?"]
+
+
 def test_bench_kinds_counts_gold_sentences_stating_the_kind_and_other_sentences_refused(tmp_path):
     from assistant.bench.counts import bench_kinds
 

@@ -287,6 +287,44 @@ def test_stream_gives_a_refused_draft_once_and_the_refusal_in_the_final_answer()
     assert final.refused and final.text == REFUSALS["zh-Hans"]
 
 
+def test_a_question_of_two_parts_answers_each_the_second_as_a_follow_up_of_the_first():
+    chat, _ = make_chat(["瑞安建成了9家博士后工作站[1]。", "瑞安柔性引进了几家院士团队?", "瑞安柔性引进了7家院士团队[1]。"])
+    items = list(chat.stream("瑞安建成了多少家博士后工作站?柔性引进了几家院士团队?"))
+    result = items[-1]
+    assert result.text == "瑞安建成了9家博士后工作站[1]。\n\n瑞安柔性引进了7家院士团队[1]。"
+    assert [c.marker for c in result.citations] == [1] and not result.refused  # one passage, one number
+    # the second part was rewritten with the first and its answer before it
+    assert chat.retriever.queries[-1].startswith("瑞安柔性引进了几家院士团队?")
+    draft = "".join(i for i in items if isinstance(i, str))
+    assert draft.startswith("瑞安建成了9家") and "\n\n瑞安柔性引进了7家" in draft
+
+
+def test_a_second_part_naming_what_it_asks_about_is_asked_as_it_stands_without_a_rewrite():
+    chat, model = make_chat(["瑞安建成了9家博士后工作站[1]。", "瑞安柔性引进了7家院士团队[1]。"])
+    result = chat.answer("瑞安建成了多少家博士后工作站?瑞安柔性引进了几家院士团队?")
+    assert result.text == "瑞安建成了9家博士后工作站[1]。\n\n瑞安柔性引进了7家院士团队[1]。"
+    assert model.i == 2  # two answers, no rewrite call
+
+
+def test_a_pronoun_after_a_who_the_articles_do_not_answer_is_refused_without_a_model_call():
+    chat, model = make_chat([NOT_FOUND, "瑞安建成了9家博士后工作站[1]。"])
+    result = chat.answer("瑞安大会由谁主持?他担任什么职务?")
+    assert result.refused and result.citations == () and model.i == 1
+
+
+def test_a_part_the_articles_do_not_answer_is_named_with_the_refusal_and_the_rest_kept():
+    chat, _ = make_chat(["瑞安建成了9家博士后工作站[1]。", "瑞安的GDP是多少?", NOT_FOUND])
+    result = chat.answer("瑞安建成了多少家博士后工作站?它的GDP是多少?")
+    assert result.text == f"瑞安建成了9家博士后工作站[1]。\n\n它的GDP是多少? {REFUSALS['zh-Hans']}"
+    assert len(result.citations) == 1 and not result.refused
+
+
+def test_a_question_whose_parts_are_all_unanswered_is_one_refusal_without_citations():
+    chat, _ = make_chat([NOT_FOUND, "瑞安的GDP是多少?", NOT_FOUND])
+    result = chat.answer("瑞安的人口是多少?它的GDP是多少?")
+    assert result.refused and result.citations == () and result.text == REFUSALS["zh-Hans"]
+
+
 def test_no_history_means_no_rewrite_call():
     chat, model = make_chat(["瑞安建成了9家博士后工作站[1]。"])
     chat.answer("瑞安建成了多少家博士后工作站?")

@@ -61,6 +61,11 @@ def test_romanise_reads_words_and_names():
     ("陳嘉賢氏 spoke [1].", "香港貿易発展局の首席代表の陳嘉賢氏", "Chen Jiaxian (陳嘉賢氏) spoke [1]."),
     # ... once, when the model already put the original after it
     ("范宇斌 (范宇斌) wrote the report [1].", "(记者 范宇斌)", "Fan Yubin (范宇斌) wrote the report [1]."),
+    # ... and once when the two brackets differ only in script (黄 beside 黃)
+    ("Huang Keqiang (黄克強) (黃克強) attended [1].", "香港科技園公司行政總裁黃克強",
+     "Huang Keqiang (黄克強) attended [1]."),
+    ("He hopes to build a \"Pengyouquan (朋友圈)\" (朋友圈) [1].", "共建朋友圈",
+     "He hopes to build a \"Pengyouquan (朋友圈)\" [1]."),
     # a name already given with its original, or English words, stay as they are
     ("The Fraunhofer Institute (弗勞恩霍夫研究所) signed it [1].", "與德國弗勞恩霍夫研究所簽署合作備忘錄",
      "The Fraunhofer Institute (弗勞恩霍夫研究所) signed it [1]."),

@@ -19,7 +19,8 @@ from ..text.lexical import fold, person_names, unfamiliar_names
 BRACKETED = re.compile(r"\([^()]*\)|（[^（）]*）")  # a name's original, or any aside
 _HAN_RUN = re.compile(f"[{HAN}](?:[{HAN}·・]*[{HAN}])?")
 _CAPITALISED = re.compile(r"\b[A-Z][a-z'’]+(?:[ -][A-Z][a-z'’]+){0,3}\b")
-_REPEATED = re.compile(r"(\([^()]+\))(?:\s*\1)+")
+# a bracket right after another: "(黄克強) (黃克強)" repeats it in the other script when both read the same
+_NEXT_BRACKETS = re.compile(r"\(([^()]+)\)(?:[\"”」』]?\s*\(([^()]+)\))+")
 _DOTS = re.compile("[·・]")
 MAX_RUN = 12  # a longer run of Chinese is a copied sentence, not a name: the retranslation handles it
 MIN_SIMILARITY = 0.8  # letters in common between the model's spelling and the pinyin (difflib ratio)
@@ -167,8 +168,21 @@ def gloss_english_names(text: str, snippets: Sequence[str]) -> str:
                 found.append((best[1], best[2]))
     for end, original in sorted(found, reverse=True):
         text = f"{text[:end]} ({original}){text[end:]}"
-    # the model's own "范宇斌 (范宇斌)" became "Fan Yubin (范宇斌) (范宇斌)": one original is enough
-    return _REPEATED.sub(r"\1", text)
+    # the model's own "范宇斌 (范宇斌)" became "Fan Yubin (范宇斌) (范宇斌)", and its "(黄克強)" beside the
+    # passage's 黃克強 "(黄克強) (黃克強)": one original is enough
+    return _NEXT_BRACKETS.sub(_one_original, text)
+
+
+def _one_original(m: re.Match) -> str:
+    """The first of the brackets and each that reads otherwise, a closing quote between them kept after them:
+    "Kechuang Pengyouquan (科创朋友圈)" (科创朋友圈) → "Kechuang Pengyouquan (科创朋友圈)"."""
+    kept, seen = [], set()
+    for inner in re.findall(r"\(([^()]+)\)", m.group()):
+        if fold(inner) not in seen:
+            seen.add(fold(inner))
+            kept.append(f"({inner})")
+    quote = "".join(re.findall(r"[\"”」』]", m.group()))
+    return " ".join(kept) + quote
 
 
 # a Japanese article writes a person's name with 氏 after it (陳嘉賢氏): the name is a person's, and the

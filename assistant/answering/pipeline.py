@@ -13,13 +13,14 @@ from ..config import Settings
 from ..errors import InputError
 from .naming import BRACKETED, drop_echoed_brackets, drop_honorifics, gloss_english_names, romanised_names
 from .evidence import SentenceScorer, is_cross_article, select_snippets
-from ..text.asked import DATE, NUMBER, asked_kind, asks_people_count, content_words, time_bounds, without_bounds
+from ..text.asked import (DATE, NUMBER, PERSON, asked_kind, asks_people_count, content_words, points_back,
+                          points_to_person, question_parts, time_bounds, without_bounds)
 from ..text.lexical import common_word, fold, person_names, verbs
 from ..text.names import names_stated, question_names, rare_words
 from ..corpus.records import asked_offices, holders
 from ..text.dates import YEAR as _YEAR, drop_years, english_dates
 from ..text.language import detect_lang, family_of, han_count, has_kana, lang_family, match_script, question_lang
-from ..text.segment import clauses, strip_markers
+from ..text.segment import clauses, map_markers, strip_markers
 from ..llm.adapters import stream_text, yes_probability
 from .prompts import (NOT_FOUND, ORIGINAL_WORDS, answer_messages, condense_messages, refusal, retranslate_messages, verify_messages,
                       translate_answer_messages, translate_messages)
@@ -81,6 +82,29 @@ def _mostly(snippets, family: str) -> bool:
 def _maybe_refusal(raw: str) -> bool:
     head = raw.lstrip()
     return NOT_FOUND.startswith(head) or head.startswith(NOT_FOUND)
+
+
+def join_answers(parts: Sequence[str], results: Sequence[Answer], lang: str) -> Answer:
+    """One answer to a question of several parts: each part's answer a paragraph of its own, the citations numbered
+    through (a passage two parts cite keeps one number), a part the articles do not answer given as its
+    question and the refusal; refused only when every part is."""
+    passages = tuple({p.chunk_id: p for r in results for p in r.passages}.values())
+    if all(r.refused for r in results):
+        return Answer(text=refusal(lang), passages=passages, refused=True, lang=lang)
+    lines, citations, number = [], [], {}
+    for part, result in zip(parts, results):
+        if result.refused:
+            lines.append(f"{part} {refusal(lang)}")
+            continue
+        numbers = {}
+        for c in result.citations:
+            key = (c.chunk_id, c.start, c.end)
+            if key not in number:
+                number[key] = len(number) + 1
+                citations.append(replace(c, marker=number[key]))
+            numbers[c.marker] = number[key]
+        lines.append(map_markers(result.text, numbers))
+    return Answer(text="\n\n".join(lines), citations=tuple(citations), passages=passages, lang=lang)
 
 
 @dataclass
@@ -296,8 +320,47 @@ class Chat:
         The pieces are the draft as the model writes it; when the check refuses a streamed draft, the
         refusal comes only in the final Answer (the draft is not followed by a second text)."""
         question = clean_question(question, self.settings.max_question_chars)
+        parts = question_parts(question)
+        if len(parts) > 1:
+            yield from self._stream_parts(question, parts, _history(history))
+        else:
+            yield from self._stream_one(question, _history(history))
+
+    def _stream_parts(self, question: str, parts: list[str], history: list[tuple[str, str]]
+                      ) -> Iterator[str | Sources | Answer]:
+        """Two questions in one (text.asked.question_parts), each answered on its own, so each has the evidence
+        for its own fact (one search for both found one part's sentence and not the other's, and the answer
+        then gave one part only). A part that points back ("他擔任什麼職務?", "Who led it?", "是在哪一天?") is
+        a follow-up of the parts before it; one that names what it asks about is asked as it stands. One answer
+        holds them all, its citations numbered through; a part the articles do not answer is said to be
+        unanswered after its own question; the answer is refused only when every part is."""
         lang = question_lang(question)
-        history = _history(history)
+        shown: tuple[Passage, ...] = ()
+        results: list[Answer] = []
+        before: list[tuple[str, str]] = []  # the parts answered so far, as turns of the conversation
+        for n, part in enumerate(parts):
+            back = n > 0 and points_back(part)
+            if back and results[-1].refused and asked_kind(parts[n - 1]) == PERSON and points_to_person(part):
+                # "他擔任什麼職務?" after a "who" the articles do not answer: nobody to ask about
+                results.append(Answer(text=refusal(lang), refused=True, lang=lang))
+            else:
+                seen, last, started = {p.chunk_id for p in shown}, shown, False
+                for item in self._stream_one(part, history + before if back else history, lang):
+                    if isinstance(item, Sources):
+                        last = shown + tuple(p for p in item.passages if p.chunk_id not in seen)
+                        yield Sources(last, final=item.final)
+                    elif isinstance(item, Answer):
+                        results.append(item)
+                    else:  # a part's draft starts a new paragraph
+                        yield item if started or not results else "\n\n" + item
+                        started = True
+                shown = last
+            before += [("user", part), ("assistant", results[-1].text)]
+        yield join_answers(parts, results, lang)
+
+    def _stream_one(self, question: str, history: list[tuple[str, str]], lang: str = ""
+                    ) -> Iterator[str | Sources | Answer]:
+        lang = lang or question_lang(question)
         early_asked, early_vector, early = "", None, []
         previous = next((t for r, t in reversed(history) if r == "user"), "")
         if history or (not lang.startswith("zh") and self.settings.translate_queries):
@@ -318,10 +381,12 @@ class Chat:
         # standalone rewrite; keywords of both): a 1.5B rewrite often keeps the pronoun (他提到…) or names
         # another event, while the question before it names the article meant
         asked, form = (early_asked, f"{standalone} {previous}".strip()) if history else (question, standalone)
-        if not history and kind in (NUMBER, DATE) and asked_kind(standalone) != kind:
+        if asked_kind(standalone) != kind and (kind in (NUMBER, DATE) or history):
             # the translation dropped what is asked ("on what date…?" came back as a statement, 何件 as
-            # 哪些): it still finds the passages, but is neither shown to the model nor answered in Chinese.
-            # Not for "who": 谁 often becomes 哪支球队 / 哪个单位, which is what was asked (XQuAD en→zh)
+            # 哪些), or a follow-up's rewrite asks another thing (是在哪一天? came back as the question before
+            # it, "which body initiated it" as 是什么时候成立的): it still finds the passages, but is neither
+            # shown to the model nor answered in Chinese. Not for a translated "who": 谁 often becomes 哪支球队 /
+            # 哪个单位, which is what was asked (XQuAD en→zh)
             standalone = question
         turn = _Turn(question, standalone, lang, kind or asked_kind(standalone), across,
                      names=question_names(question), mapped=[zh for _, zh in glossary],

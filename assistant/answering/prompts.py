@@ -136,11 +136,29 @@ def answer_messages(question: str, snippets, lang: str, search_form: str = "") -
     return messages + [("human", _user(format_snippets(snippets, names=lang == "en"), question, lang, search_form))]
 
 
-def condense_messages(question: str, history: list[tuple[str, str]]) -> list[tuple[str, str]]:
+# invented conversations: the rewrite asks what the last question asks (a 1.5B model given none repeated the
+# question before it: "是在哪一天?" came back as "…举行了什么会议?")
+CONDENSE_EXAMPLES = [
+    ([("user", "厦门海洋经济博览会由哪个单位主办?"), ("assistant", "博览会由厦门市人民政府主办[1]。")],
+     "是哪天开幕的?", "厦门海洋经济博览会是哪天开幕的?"),
+    ([("user", "Who opened the Suzhou robotics forum?"), ("assistant", "Wang Lixin (王立新) opened it [1].")],
+     "Which company did he found?", "王立新创办了哪家公司?"),
+    ([("user", "成都の科学技術週間の来場者数は何人でしたか?"), ("assistant", "来場者数は8万人を超えました[1]。")],
+     "その週間では何が展示されましたか?", "成都科技周展出了什么?"),
+]
+
+
+def _condense_user(question: str, history: list[tuple[str, str]]) -> str:
     turns = "\n".join(f"{'User' if role in ('user', 'human') else 'Assistant'}: {text}"
                       for role, text in history[-6:])
-    return [("system", CONDENSE_SYSTEM),
-            ("human", f"Conversation:\n{turns}\n\nLast question: {question}\n\nStandalone question:")]
+    return f"Conversation:\n{turns}\n\nLast question: {question}\n\nStandalone question:"
+
+
+def condense_messages(question: str, history: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    messages = [("system", CONDENSE_SYSTEM)]
+    for turns, last, rewrite in CONDENSE_EXAMPLES:
+        messages += [("human", _condense_user(last, turns)), ("ai", rewrite)]
+    return messages + [("human", _condense_user(question, history))]
 
 
 def translate_messages(question: str, names: list[tuple[str, str]] = ()) -> list[tuple[str, str]]:

@@ -69,3 +69,22 @@ def bench_kinds(passages_path: Path, questions_path: Path, limit: int = 0) -> di
                    "gold_sentence_states_kind": round(r["gold_states"] / max(1, r["with_gold_sentence"]), 3),
                    "other_sentences": r["other"], "other_refused": round(r["other_refused"] / max(1, r["other"]), 3)}
             for kind, r in out.items()}
+
+
+def bench_parts(questions_path: Path, limit: int = 0, show: int = 5) -> dict:
+    """The question-splitting rule (text.asked.question_parts) on a question set, no LLM: how many questions
+    it splits into parts, how many of those parts point back at the one before (asked as follow-ups), and the
+    first few split, so a change that starts splitting questions of a public set shows."""
+    from ..text.asked import points_back, question_parts
+
+    asked = split = back = 0
+    examples: list[list[str]] = []
+    for q in read_jsonl(questions_path, limit):
+        asked += 1
+        parts = question_parts(q.get("question") or q.get("q") or "")
+        if len(parts) > 1:
+            split += 1
+            back += sum(points_back(p) for p in parts[1:])
+            if len(examples) < show:
+                examples.append(parts)
+    return {"questions": asked, "split": split, "parts_pointing_back": back, "examples": examples}

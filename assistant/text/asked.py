@@ -190,3 +190,71 @@ def premise_values(question: str) -> list[set[float]]:
                if value >= 2]
     groups += [stated_values(m.group(1)) for m in _ORDINAL.finditer(question)]
     return [g for g in groups if g]
+
+
+# Two questions in one ("…由谁主持?他担任什么职务?", "When did…, and who led it?", "…の代表は誰で、どのような役職
+# ですか"): each part is answered on its own, the later ones as follow-ups of the earlier (answering.pipeline).
+# A part asks when it holds a question word; a second part that asks of each thing the first one found
+# (分别是哪家, それぞれどの国, respectively) is no question of its own.
+_EN_WH = r"(?:who|whom|whose|when|where|what|which|why|how)"
+_CJK_WH = re.compile(HAN_ASKING + r"|为何|為何|どこ|どの|どれ|どんな|どう|いつ|いくつ|いくら|だれ|なぜ|なに")
+_EN_ASKS = re.compile(rf"^\W*(?:[\w'-]+\s+){{0,2}}{_EN_WH}\b", re.I)
+_EN_AND = re.compile(rf",?\s+and\s+(?={_EN_WH}\b)", re.I)
+# 誰で、: the copula's joining form after the question word ("is who, and"); not どこで (at where)
+_JA_AND = re.compile(r"(誰|どなた|何者)で、")
+_EACH = re.compile(r"^\W*(?:分别|分別|各自|各|それぞれ|respectively|each)", re.I)
+_QUOTE = re.compile(r"「[^「」]*」|『[^『』]*』|“[^“”]*”|\"[^\"]*\"")
+
+
+def _asks(part: str) -> bool:
+    return bool(_CJK_WH.search(part) or _EN_ASKS.search(part))
+
+
+def question_parts(question: str) -> list[str]:
+    """The questions a question asks, in order: one unless it holds two or more, each with its question word.
+    A question mark inside quotes ends no question; an English "…, and who…" needs a clause of three words
+    or more before it ("How and when did…" is one question)."""
+    quoted = _QUOTE.sub(lambda m: "_" * len(m.group()), question)
+    cuts = [m.end() for m in re.finditer(r"[?？](?=\s*\S)", quoted)]
+    if cuts:
+        parts = [question[lo:hi].strip() for lo, hi in zip([0] + cuts, cuts + [len(question)])]
+        if all(_asks(p) for p in parts) and not any(_EACH.search(p) for p in parts[1:]):
+            return parts
+        return [question]
+    m = _EN_AND.search(quoted)
+    if m and _EN_ASKS.search(question[:m.start()]) and len(question[:m.start()].split()) >= 3:
+        first, second = question[:m.start()].strip().rstrip(","), question[m.end():].strip()
+        if not _EACH.search(second):
+            return [first + "?", second[:1].upper() + second[1:]]
+    m = _JA_AND.search(quoted)
+    if m and _asks(question[m.end():]):
+        return [question[:m.end(1)] + "ですか?", question[m.end():].strip()]
+    return [question]
+
+
+# a pronoun for a person (他 but not 其他 "other"; 她; 彼 but not 彼ら; he, she): after a "who" the articles do not
+# answer, it points at nobody
+_PERSON_POINTER = re.compile(r"(?<!其)他(?![们們])|她(?![们們])|彼(?!ら)|\b(?:he|she|him|her|his)\b", re.I)
+# words that point back at something named before (a closed class in each language): 它, 其 (not 其他 / 其中),
+# 该, 这, 那, 上述, it / they / that, その / この / 同社
+_POINTER = re.compile(r"它|其(?![他中实實])|该|該|此|这|這|那|上述|それ|その|この|あの|これ|そこ|同(?:社|氏|会|會|市|省)"
+                      r"|\b(?:it|its|they|them|their|there|that|this|these|those)\b", re.I)
+
+
+def points_to_person(question: str) -> bool:
+    """Whether a question points back at a person by a pronoun (他擔任什麼職務? / What is his title?)."""
+    return bool(_PERSON_POINTER.search(question))
+
+
+def points_back(question: str) -> bool:
+    """Whether a question needs what came before it to be understood: it points back at a person or thing
+    (他, 它, 该, it, その), or a Chinese or Japanese one names nothing of its own (是在哪一天?, 共要实施多少项
+    重点任务?, どのような役職ですか?: no name, no rare word)."""
+    if _PERSON_POINTER.search(question) or _POINTER.search(question):
+        return True
+    if re.search(r"[A-Za-z]{3,}", question):  # English: a question without a pronoun names what it asks about
+        return False
+    from .names import question_names, rare_words  # names reads this module
+
+    han, katakana = rare_words(question)
+    return not (question_names(question) or han or katakana)

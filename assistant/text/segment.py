@@ -107,3 +107,12 @@ def keep_markers(text: str, keep: Callable[[int], bool]) -> str:
 
 def has_marker(text: str) -> bool:
     return MARKER.search(text) is not None
+
+
+def map_markers(text: str, numbers: dict[int, int]) -> str:
+    """The text with each [n] marker renumbered by numbers (one missing from it goes, with the white space
+    before it)."""
+    def renumber(m: re.Match) -> str:
+        n = numbers.get(int(m.group(1)))
+        return "" if n is None else m.group().replace(m.group(1), str(n), 1)
+    return _SPACED_MARKER.sub(renumber, text)
