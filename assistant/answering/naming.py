@@ -20,7 +20,7 @@ BRACKETED = re.compile(r"\([^()]*\)|（[^（）]*）")  # a name's original, or 
 _HAN_RUN = re.compile(f"[{HAN}](?:[{HAN}·・]*[{HAN}])?")
 _CAPITALISED = re.compile(r"\b[A-Z][a-z'’]+(?:[ -][A-Z][a-z'’]+){0,3}\b")
 # a bracket right after another: "(黄克強) (黃克強)" repeats it in the other script when both read the same
-_NEXT_BRACKETS = re.compile(r"\(([^()]+)\)(?:[\"”」』]?\s*\(([^()]+)\))+")
+_NEXT_BRACKETS = re.compile(r"\([^()]+\)(?:[\"”」』]?\s*\([^()]+\))+")
 _DOTS = re.compile("[·・]")
 MAX_RUN = 12  # a longer run of Chinese is a copied sentence, not a name: the retranslation handles it
 MIN_SIMILARITY = 0.8  # letters in common between the model's spelling and the pinyin (difflib ratio)

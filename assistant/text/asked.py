@@ -34,9 +34,11 @@ _ASKS = (
 # the question words written in Han characters (什么, 哪, 谁, 多少, 何...): a word holding one is the question's
 # frame, not what it asks about (text.names.rare_words reads them too)
 HAN_ASKING = "什么|什麼|哪|谁|誰|多少|几|幾|何|怎"
+# the question words of English, and of Chinese and Japanese (the Han ones and the kana ones)
+_EN_WH = r"(?:who|whom|whose|when|where|what|which|why|how)"
+_CJK_ASKING = HAN_ASKING + r"|为何|為何|どこ|どの|どれ|どんな|どう|いつ|いくつ|いくら|だれ|なぜ|なに"
 # a question word (what, which, who, 什么, 哪, 何, どこ...): not a word the question asks about
-_WH = re.compile(r"\b(?:what|which|who|whom|whose|where|when|why|how)\b|" + HAN_ASKING + r"|为何|為何"
-                 r"|どこ|どの|どれ|どんな|どう|いつ|いくつ|いくら|だれ|なぜ|なに", re.I)
+_WH = re.compile(rf"\b{_EN_WH}\b|{_CJK_ASKING}", re.I)
 
 
 def content_words(question: str) -> list[str]:
@@ -196,8 +198,7 @@ def premise_values(question: str) -> list[set[float]]:
 # ですか"): each part is answered on its own, the later ones as follow-ups of the earlier (answering.pipeline).
 # A part asks when it holds a question word; a second part that asks of each thing the first one found
 # (分别是哪家, それぞれどの国, respectively) is no question of its own.
-_EN_WH = r"(?:who|whom|whose|when|where|what|which|why|how)"
-_CJK_WH = re.compile(HAN_ASKING + r"|为何|為何|どこ|どの|どれ|どんな|どう|いつ|いくつ|いくら|だれ|なぜ|なに")
+_CJK_WH = re.compile(_CJK_ASKING)
 _EN_ASKS = re.compile(rf"^\W*(?:[\w'-]+\s+){{0,2}}{_EN_WH}\b", re.I)
 _EN_AND = re.compile(rf",?\s+and\s+(?={_EN_WH}\b)", re.I)
 # 誰で、: the copula's joining form after the question word ("is who, and"); not どこで (at where)

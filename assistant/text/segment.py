@@ -102,7 +102,7 @@ def marker_numbers(text: str) -> list[int]:
 
 def keep_markers(text: str, keep: Callable[[int], bool]) -> str:
     """The text with only the markers keep() accepts (a dropped one takes the white space before it)."""
-    return _SPACED_MARKER.sub(lambda m: m.group() if keep(int(m.group(1))) else "", text)
+    return _renumbered(text, lambda n: n if keep(n) else None)
 
 
 def has_marker(text: str) -> bool:
@@ -112,7 +112,13 @@ def has_marker(text: str) -> bool:
 def map_markers(text: str, numbers: dict[int, int]) -> str:
     """The text with each [n] marker renumbered by numbers (one missing from it goes, with the white space
     before it)."""
+    return _renumbered(text, numbers.get)
+
+
+def _renumbered(text: str, number: Callable[[int], int | None]) -> str:
+    """Each marker [n] as [number(n)], written as it was (its white space and brackets); gone, with the white
+    space before it, where number(n) is None."""
     def renumber(m: re.Match) -> str:
-        n = numbers.get(int(m.group(1)))
-        return "" if n is None else m.group().replace(m.group(1), str(n), 1)
+        n = number(int(m.group(1)))
+        return "" if n is None else m.group()[:m.start(1) - m.start()] + str(n) + m.group()[m.end(1) - m.start():]
     return _SPACED_MARKER.sub(renumber, text)
