@@ -89,7 +89,7 @@ class Answer:
 class RecordField:
     """One fact of an event record and the sentence (offsets into Article.text) it was read from."""
 
-    name: str  # organisers | countries | people | signed
+    name: str  # dates | organisers | countries | people | signed | attended
     value: str
     start: int
     end: int
@@ -110,21 +110,26 @@ class EventRecord:
     def values(self, name: str) -> list[str]:
         return [f.value for f in self.fields if f.name == name]
 
+    def stated_date(self) -> str:
+        """The event's date as the article writes it ("4月19日至21日"): all there is when it gives no year."""
+        return next(iter(self.values("dates")), "")
+
     def label(self) -> str:
         """What names the event in a line of an answer across articles: the article's title and the event's
         date ("《…2019中芬合作平台高层会谈及项目对接会在甬举行》, 2019-05-20"). Not its place: the Wuxi
         delegation's place is 法国、德国, the Shandong–Hong Kong meeting's 上海協力機構モデル区, and a
         reader asking which events or where learnt neither Wuxi nor Shandong from the line."""
-        date = self.event_dates[0] if self.event_dates else self.published
+        date = self.event_dates[0] if self.event_dates else self.published or self.stated_date()
         name = f"《{self.title}》" if self.title else self.place
         return f"{name}, {date}" if date else name
 
     def line(self) -> str:
         """One line for a prompt or the articles panel: title | date | place | published | outlet | facts."""
-        parts = [self.title, f"date {','.join(self.event_dates)}" if self.event_dates else "",
+        dates = ",".join(self.event_dates) or self.stated_date()
+        parts = [self.title, f"date {dates}" if dates else "",
                  f"place {self.place}" if self.place else "", f"published {self.published}" if self.published else "",
                  f"source {self.outlet}" if self.outlet else ""]
-        for name in ("organisers", "countries", "people", "signed"):
+        for name in ("organisers", "countries", "people", "signed", "attended"):
             if values := self.values(name):
                 parts.append(f"{name} {'、'.join(values)}")
         return " | ".join(p for p in parts if p)

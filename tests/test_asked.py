@@ -157,3 +157,15 @@ def test_a_question_that_points_back_needs_the_one_before_it(question, back):
 ])
 def test_a_pronoun_for_a_person(question, person):
     assert points_to_person(question) == person
+
+
+@pytest.mark.parametrize("question, bounds", [
+    ("哪些活動的參加人數達到200人以上?", [("≥", 200)]), ("Which events had more than 200 participants?", [("≥", 200)]),
+    ("参加者が200人を超えたイベントはどれですか?", [("≥", 200)]), ("Which events had fewer than 50 guests?", [("≤", 50)]),
+    ("哪些活动签约超过10个项目?", []),  # projects, not people
+    ("Which events were held over 3 days?", []), ("超过1000万元的项目有哪些?", []),
+])
+def test_the_bound_a_question_sets_on_how_many_people_took_part(question, bounds):
+    from assistant.text.asked import people_bounds
+
+    assert people_bounds(question) == bounds

@@ -24,6 +24,18 @@ def make_chat(responses, dense=0.9, **settings):
     return Chat(Settings(**settings), FakeRetriever(dense), model), model
 
 
+def recording(responses):
+    """A fake chat model that keeps the last message of every call it gets, and that list."""
+    seen = []
+
+    class Recording(FakeListChatModel):
+        def _stream(self, messages, *args, **kwargs):
+            seen.append(messages[-1].content)
+            return super()._stream(messages, *args, **kwargs)
+
+    return Recording(responses=responses), seen
+
+
 def test_answer_keeps_supported_citation_with_its_source_and_snippet():
     chat, _ = make_chat(["瑞安建成了9家博士后工作站[1]。"])
     result = chat.answer("瑞安建成了多少家博士后工作站?")
@@ -427,19 +439,19 @@ def DatedEvents():  # noqa: N802
         {"001.txt": "瑞安大会 | date 2021-11-14", "003.txt": "无锡出访 | date 2023-06-02", "002.txt": "金华大会"})
 
 
-def test_a_year_keeps_the_articles_dated_then_and_the_undated_ones():
+def test_a_year_keeps_the_articles_dated_then():
     chat = Chat(Settings(), DatedEvents(), FakeListChatModel(responses=["UNUSED"]))
     _, snippets = chat.across_evidence("Which events were held in 2023?")
-    assert sorted(s.source for s in snippets) == ["002.txt", "003.txt"]
+    assert [s.source for s in snippets] == ["003.txt"]  # not the undated Jinhua: nothing shows it was 2023
 
 
-def test_a_bound_in_time_keeps_the_articles_whose_event_is_within_it_and_the_undated_ones():
+def test_a_bound_in_time_keeps_the_articles_whose_event_is_within_it():
     chat = Chat(Settings(), DatedEvents(), FakeListChatModel(responses=["UNUSED"]))
     # the bound's year names no event: 2022 keeps no article dated 2022, it keeps those before it
     _, snippets = chat.across_evidence("2022年より前に開かれたイベントはどれですか?")
-    assert sorted(s.source for s in snippets) == ["001.txt", "002.txt"]
+    assert [s.source for s in snippets] == ["001.txt"]
     _, snippets = chat.across_evidence("Which events were held after 2022?")
-    assert sorted(s.source for s in snippets) == ["002.txt", "003.txt"]
+    assert [s.source for s in snippets] == ["003.txt"]
 
 
 def test_an_article_kept_for_a_name_whose_own_answer_fails_is_answered_by_its_sentence_holding_it():
@@ -552,17 +564,10 @@ def test_names_a_translation_would_guess_at_are_romanised_with_the_original_befo
 
 
 def test_an_english_answer_through_chinese_gives_the_translation_the_names_romanised():
-    seen = []
-
-    class Recording(FakeListChatModel):
-        def _stream(self, messages, *args, **kwargs):
-            seen.append(messages[-1].content)
-            return super()._stream(messages, *args, **kwargs)
-
-    model = Recording(responses=["芬兰哪个地区是工业化程度最高的地区?", "NOT_FOUND",
-                                 "萨塔昆塔大区是芬兰工业化程度最高的一个区[1]。",
-                                 "The Satakunta (萨塔昆塔) region is the most industrialised region of Finland [1].",
-                                 "UNUSED"])
+    model, seen = recording(["芬兰哪个地区是工业化程度最高的地区?", "NOT_FOUND",
+                            "萨塔昆塔大区是芬兰工业化程度最高的一个区[1]。",
+                            "The Satakunta (萨塔昆塔) region is the most industrialised region of Finland [1].",
+                            "UNUSED"])
     store = fakes.FakeRetriever([fakes.passage("芬兰萨塔昆塔大区是芬兰工业化程度最高的一个区。", dense=0.9)])
     result = Chat(Settings(), store, model).answer("Which region is the most industrialised region of Finland?")
     assert "Satakunta (萨塔昆塔)大区" in seen[3]
@@ -754,3 +759,113 @@ def test_a_translation_of_the_checked_answer_adding_what_its_passage_never_says_
     chat, model = make_chat(["瑞安建成了多少家博士后工作站?", ZH_ANSWER, invented], pivot="first", tuning=strict)
     result = chat.answer("How many postdoctoral workstations has Rui'an built?")
     assert model.i == 3 and result.refused and result.text == REFUSALS["en"] and result.citations == ()
+
+
+def SeasonalEvents():  # noqa: N802
+    """Ningbo in May 2019, Jinhua on 4月19日至21日 of no stated year, Rui'an in November 2021, one undated."""
+    from assistant.types import EventRecord, RecordField
+
+    texts = {"000.txt": ("宁波会谈", "5月20日,中芬会谈在宁波举行。"), "002.txt": ("金华大会", "4月19日至21日,国合大会在金华召开。"),
+             "001.txt": ("瑞安大会", "11月14日,瑞安大会在东新科创园举行。"), "005.txt": ("某论坛", "某论坛在杭州举行。")}
+    dates = {"000.txt": ("2019-05-20",), "001.txt": ("2021-11-14",)}
+    records = {}
+    for src, (title, text) in texts.items():
+        stated = text.split(",")[0] if "月" in text else ""
+        fields = (RecordField("dates", stated, 100, 100 + len(text)),) if stated else ()  # fakes.passage's offsets
+        records[src] = EventRecord(src, title, event_dates=dates.get(src, ()), fields=fields)
+    return fakes.FakeRetriever([fakes.passage(text, src, title, chunk_id=src) for src, (title, text) in texts.items()],
+                               records=records)
+
+
+def test_the_time_asked_keeps_the_articles_whose_event_is_dated_within_it():
+    from assistant.answering.pipeline import in_time
+
+    records = SeasonalEvents().records()
+    kept, timed = in_time(records, "这几篇报道中,哪些活动是在春季(3月至5月)举行的?")
+    assert sorted(kept) == sorted(timed) == ["000.txt", "002.txt"]  # 4月19日 without a year is still April
+    # Jinhua gives no year: it cannot be shown to be before 2020 (the undated 005 no month either)
+    kept, timed = in_time(records, "Which events were held before 2020 in spring?", "哪些活动在2020年之前的春季举行?")
+    assert list(kept) == ["000.txt"] and timed == {"000.txt"}
+    assert in_time(records, "哪些活动涉及传感器?") == (records, set())  # no time named: nothing judged
+    assert in_time(records, "Which events were held in July?") == (records, set())  # none: it rules none out
+
+
+def test_an_article_kept_for_the_time_asked_is_answered_by_its_events_label_cited_to_the_dating_sentence():
+    """Shown one article, the 1.5B model answered "which events were held in spring?" with NOT_FOUND, the
+    question again, or an event the article does not name; the code compared the record's date with the
+    months asked, so the event's label is the line, cited to the sentence dating it; the model is not asked."""
+    model = FakeListChatModel(responses=["2019年5月20日的青岛海洋科技大会是在春季举行的[1]。", "UNUSED", "UNUSED"])
+    chat = Chat(Settings(), SeasonalEvents(), model)
+    result = chat.answer("这几篇报道中,哪些活动是在春季举行的?")
+    assert model.i == 0  # no call: the two articles kept are dated in spring (005, undated, is not read)
+    assert result.text == "- 《宁波会谈》, 2019-05-20[1]\n- 《金华大会》, 4月19日至21日[2]"
+    assert [c.source for c in result.citations] == ["000.txt", "002.txt"]
+    assert result.citations[1].snippet == "4月19日至21日,国合大会在金华召开。"
+    # no time asked: an answer that fails is no line
+    assert Chat(Settings(), SeasonalEvents(), FakeListChatModel(responses=[NOT_FOUND])).answer(
+        "这几篇报道中,哪些活动有外国嘉宾参加?").refused
+
+
+def test_a_region_the_question_names_keeps_the_articles_naming_its_countries():
+    retriever = fakes.FakeRetriever(
+        [fakes.passage("宁波与芬兰开展科技合作。", "000.txt", "中芬会谈", chunk_id="a"),
+         fakes.passage("金华举办挪威绿色技术专场对接会。", "002.txt", "金华大会", chunk_id="b"),
+         fakes.passage("无锡代表团赴法国、德国交流。", "003.txt", "无锡出访", chunk_id="c")],
+        {"000.txt": "中芬会谈", "002.txt": "金华大会", "003.txt": "无锡出访"})
+    chat = Chat(Settings(), retriever, FakeListChatModel(responses=["UNUSED"]))
+    _, snippets = chat.across_evidence("これらの記事のうち、北欧の国が関わる活動はどれですか?", "这些文章中,哪些活动涉及北欧国家?")
+    assert [s.source for s in snippets] == ["000.txt", "002.txt"]
+    assert snippets[0].held == ("芬兰",) and snippets[1].held == ("挪威",)
+
+
+def Turnouts():  # noqa: N802
+    """Ningbo with 30 foreign guests, Jinhua with 300 guests, Rui'an counting no one."""
+    from assistant.types import EventRecord, RecordField
+
+    texts = {"000.txt": ("宁波会谈", "30余位外方嘉宾应邀出席。", "30余位外方嘉宾"),
+             "002.txt": ("金华大会", "共有300余名来宾参加本次大会。", "300余名来宾"),
+             "001.txt": ("瑞安大会", "瑞安引进人才861名。", "")}
+    records = {src: EventRecord(src, title, fields=(RecordField("attended", n, 100, 100 + len(t)),) if n else ())
+               for src, (title, t, n) in texts.items()}
+    return fakes.FakeRetriever([fakes.passage(t, src, title, chunk_id=src) for src, (title, t, _) in texts.items()],
+                               records=records)
+
+
+def test_a_bound_on_how_many_took_part_keeps_the_events_whose_record_counts_within_it():
+    from assistant.answering.pipeline import by_turnout
+
+    records = Turnouts().records()
+    kept, fields = by_turnout(records, "哪些活動的參加人數達到200人以上?")
+    assert list(kept) == ["002.txt"] and fields["002.txt"].value == "300余名来宾"
+    kept, _ = by_turnout(records, "Which events had fewer than 100 guests?", "哪些活动的嘉宾少于100人?")
+    assert list(kept) == ["000.txt"]  # Rui'an counts no one: it cannot bear out either bound
+    assert by_turnout(records, "Which events had more than 5000 participants?") == (records, {})  # none: rules none out
+    assert by_turnout(records, "哪些活动涉及传感器?") == (records, {})
+
+
+def test_an_event_kept_for_how_many_took_part_is_answered_by_its_records_count():
+    model = FakeListChatModel(responses=["金华大会有200人参加[1]。", "UNUSED"])
+    result = Chat(Settings(), Turnouts(), model).answer("这几篇报道中,哪些活动的参加人数达到200人以上?")
+    assert result.text == "- 《金华大会》: 300余名来宾[1]"  # 300 meets 200人以上, though the article never says 200
+    assert result.citations[0].snippet == "共有300余名来宾参加本次大会。" and model.i == 0  # no call
+
+
+def test_a_japanese_answer_through_chinese_gives_the_translation_the_countries_in_japanese():
+    model, seen = recording(["宁波与哪个国家开展合作?", "宁波与芬兰开展合作[1]。",
+                            "寧波はフィンランドと協力しています[1]。", "UNUSED"])
+    store = fakes.FakeRetriever([fakes.passage("宁波与芬兰开展科技合作交流活动。", dense=0.9)])
+    result = Chat(Settings(pivot="first"), store, model).answer("寧波はどの国と協力していますか?")
+    assert "宁波与フィンランド开展合作[1]。" in seen[2]  # the checked answer, as given to the translation
+    assert not result.refused and "フィンランド" in result.text
+
+
+def test_lines_across_articles_go_into_a_japanese_translation_with_the_countries_in_japanese():
+    retriever = fakes.FakeRetriever(
+        [fakes.passage("宁波与芬兰开展科技合作。", "000.txt", "中芬会谈", chunk_id="a"),
+         fakes.passage("无锡代表团赴法国、德国交流。", "003.txt", "无锡出访", chunk_id="c")],
+        {"000.txt": "中芬会谈", "003.txt": "无锡出访"})
+    model, seen = recording(["这些文章中,哪些活动涉及北欧国家?", "宁波与芬兰开展科技合作[1]。",
+                            "- 《中芬会谈》: 寧波はフィンランドと科学技術協力を行った[1]。", "UNUSED"])
+    result = Chat(Settings(), retriever, model).answer("これらの記事のうち、北欧の国が関わる活動はどれですか?")
+    assert "フィンランド" in seen[-1] and "芬兰" not in seen[-1]  # the lines, as given to the translation
+    assert "フィンランド" in result.text and [c.source for c in result.citations] == ["000.txt"]

@@ -61,3 +61,45 @@ def test_a_line_across_articles_names_its_event_by_the_articles_title_not_its_pl
     record = EventRecord("003.txt", "无锡高新区代表团出访欧洲", event_dates=("2023-06-02",), place="法国、德国")
     assert record.label() == "《无锡高新区代表团出访欧洲》, 2023-06-02"
     assert EventRecord("x.txt", "", place="金华").label() == "金华"
+
+
+def test_the_record_keeps_the_sentence_dating_the_event_and_its_date_as_written(records):
+    """Jinhua's conference (002) is dated 4月19日至21日 with no year: its record still says when, the label
+    names it, and the field points at the lead sentence."""
+    for article, record in records.values():
+        (dates,) = [f for f in record.fields if f.name == "dates"]
+        assert dates.value in article.text[dates.start:dates.end]
+    article, jinhua = records["002"]
+    assert jinhua.event_dates == () and jinhua.stated_date() == "4月19日至21日"
+    assert jinhua.label().endswith("》, 4月19日至21日") and "date 4月19日至21日" in jinhua.line()
+    assert records["000"][1].stated_date() == "5月20日" and records["000"][1].label().endswith(", 2019-05-20")
+
+
+def test_a_region_a_question_names_stands_for_the_countries_in_it():
+    from assistant.corpus.records import region_countries
+
+    for question in ("これらの記事のうち、北欧の国が関わる活動はどれですか?", "Which events involved Nordic countries?",
+                     "哪些活动涉及北歐國家?"):
+        found = region_countries(question)
+        assert {"芬兰", "フィンランド", "挪威", "ノルウェー"} <= set(found), question
+        assert "德国" not in found
+    assert "タイ" not in region_countries("Which articles mention Southeast Asia?")  # a word inside メインタイトル
+    assert region_countries("中東欧の国と協力した活動は?") == []  # Central and Eastern Europe, not the Middle East
+    assert region_countries("哪些活动涉及传感器?") == []
+
+
+def test_the_record_counts_who_took_part_where_the_article_says_they_did(records):
+    assert records["002"][1].values("attended") == ["300余名来宾"]  # 共有来自14个国家300余名来宾参加本次大会
+    assert records["004"][1].values("attended") == ["200人以上"]  # 200人以上が活動に参加した
+    assert records["000"][1].values("attended") == ["30余位外方嘉宾"]  # …等30余位外方嘉宾应邀出席
+    assert records["001"][1].values("attended") == []  # 引进海内外高层次人才861名: no one took part in anything
+    assert "attended 300余名来宾" in records["002"][1].line()
+
+
+def test_countries_go_into_a_japanese_translation_as_japanese_writes_them():
+    from assistant.corpus.records import japanese_country_names
+
+    assert japanese_country_names("北欧国家：芬兰、挪威[1]。") == "北欧国家：フィンランド、ノルウェー[1]。"
+    assert japanese_country_names("芬蘭、挪威、美國") == "フィンランド、ノルウェー、アメリカ"  # either script
+    assert japanese_country_names("非法国际贸易") == "非法国际贸易"  # whole words only: no 法国 in it
+    assert japanese_country_names("中国和日本") == "中国和日本"  # written the same way

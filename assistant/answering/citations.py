@@ -31,6 +31,8 @@ class Snippet:
     start: int = 0
     end: int = 0
     held: tuple[str, ...] = ()  # across articles: the names the question gives that its sentence holds
+    dated: tuple[int, int] = ()  # across articles: the sentence dating the event, when kept for its time
+    counted: tuple[int, int, str] = ()  # across articles: the sentence and count of who took part, kept for it
 
 
 def units(text: str) -> set[str]:

@@ -14,17 +14,18 @@ from ..errors import InputError
 from .naming import BRACKETED, drop_echoed_brackets, drop_honorifics, gloss_english_names, romanised_names
 from .evidence import SentenceScorer, is_cross_article, select_snippets
 from ..text.asked import (DATE, NUMBER, PERSON, asked_kind, asks_people_count, content_words, points_back,
-                          points_to_person, question_parts, time_bounds, without_bounds)
+                          people_bounds, points_to_person, question_parts, time_bounds, without_bounds)
 from ..text.lexical import common_word, fold, person_names, verbs
+from ..text.numbers import stated_values
 from ..text.names import names_stated, question_names, rare_words
-from ..corpus.records import asked_offices, holders
-from ..text.dates import YEAR as _YEAR, drop_years, english_dates
+from ..corpus.records import asked_offices, holders, japanese_country_names, region_countries
+from ..text.dates import YEAR as _YEAR, asked_months, drop_years, english_dates, stated_months, without_months
 from ..text.language import detect_lang, family_of, han_count, has_kana, lang_family, match_script, question_lang
 from ..text.segment import clauses, map_markers, strip_markers
 from ..llm.adapters import stream_text, yes_probability
 from .prompts import (NOT_FOUND, ORIGINAL_WORDS, answer_messages, condense_messages, refusal, retranslate_messages, verify_messages,
                       translate_answer_messages, translate_messages)
-from ..types import Answer, Citation, Passage, Sources
+from ..types import Answer, Citation, Passage, RecordField, Sources
 
 
 def clean_question(question, max_chars: int) -> str:
@@ -82,6 +83,63 @@ def _mostly(snippets, family: str) -> bool:
 def _maybe_refusal(raw: str) -> bool:
     head = raw.lstrip()
     return NOT_FOUND.startswith(head) or head.startswith(NOT_FOUND)
+
+
+def event_months(record) -> set[int]:
+    """The months of the year an event record dates its event in (an interval's months all); from the date
+    as the article writes it when it gives no year (4月19日至21日); empty when it is not dated."""
+    months: set[int] = set()
+    for interval in record.event_dates:
+        ends = [int(d[5:7]) for d in interval.split("/") if re.fullmatch(r"\d{4}-\d\d(?:-\d\d)?", d)]
+        if ends:
+            months.update((ends[0] - 1 + i) % 12 + 1 for i in range((ends[-1] - ends[0]) % 12 + 1))
+    return months or stated_months(record.stated_date())
+
+
+def in_time(records: dict, question: str, search_form: str = "") -> tuple[dict, set[str]]:
+    """The event records a question across articles can be about, by the time it names: the years it names
+    (2023), its bounds (before 2022) and its months (in spring, 3月至5月), each judged on the record's dates
+    (a year from the event or the publication). Those whose dates meet every condition, and the set of
+    them; a record that states no year, or no month, cannot be shown to meet it and goes (the 1.5B model,
+    shown 4月19日至21日 with no year, put that event before 2022). When no record meets the conditions,
+    they rule none out (and the set is empty)."""
+    both = f"{without_bounds(question)} {without_bounds(search_form)}"
+    years = set(_YEAR.findall(both))
+    bounds = time_bounds(question) + time_bounds(search_form)
+    months = asked_months(question) | asked_months(search_form)
+
+    def year_of(r) -> list[int]:
+        return [int(y) for y in _YEAR.findall(" ".join(r.event_dates) or r.published)]
+
+    conditions = []  # each: the record → met (True), not met (False), cannot tell (None)
+    if years:
+        conditions.append(lambda r: bool(years & set(_YEAR.findall(" ".join(r.event_dates) + " " + r.published)))
+                          if r.event_dates or r.published else None)
+    if bounds:  # before 2022: the events of a year before it
+        conditions.append(lambda r: all(any(y < year if op == "<" else y > year for y in year_of(r))
+                                        for op, year in bounds) if year_of(r) else None)
+    if months:
+        conditions.append(lambda r: bool(event_months(r) & months) if event_months(r) else None)
+    timed = {src for src, r in records.items() if conditions and all(met(r) for met in conditions)}
+    return ({src: r for src, r in records.items() if src in timed}, timed) if timed else (records, set())
+
+
+def by_turnout(records: dict, question: str, search_form: str = "") -> tuple[dict, dict[str, RecordField]]:
+    """The event records a question across articles can be about, by the bound it sets on how many people
+    took part (200人以上, more than 200 participants): those whose record counts a turnout within it, each
+    with the field that does. A record that counts no one cannot bear out "more than 200 came" and goes;
+    when no record meets the bound, it rules none out (and keeps none for it)."""
+    bounds = people_bounds(question) + people_bounds(search_form)
+    if not bounds:
+        return records, {}
+    met = {}
+    for src, record in records.items():
+        for f in record.fields:
+            values = stated_values(f.value) if f.name == "attended" else set()
+            if values and all(max(values) >= n if op == "≥" else max(values) <= n for op, n in bounds):
+                met[src] = f
+                break
+    return ({src: records[src] for src in met}, met) if met else (records, {})
 
 
 def join_answers(parts: Sequence[str], results: Sequence[Answer], lang: str) -> Answer:
@@ -238,31 +296,25 @@ class Chat:
                         known=None) -> tuple[list[Passage], list[Snippet]]:
         """For a question across the articles: one numbered snippet per article, its event record (title,
         dates, place, outlet, organisers, countries, people, signings) and its best sentence for the
-        question. A question naming years keeps the articles dated in one of them (and the undated ones);
+        question. A question naming a time (2023, before 2022, in spring) keeps the articles dated in it (and
+        those it cannot rule out, `in_time`);
         a big store keeps the max_catalogue articles its best passages come from; names the question
         gives keep the articles that hold them."""
         qvec = self.query_vector(question, search_form, known)
         query = search_form or question
-        records = self.retriever.records()
-        years = set(_YEAR.findall(without_bounds(question) + " " + without_bounds(search_form)))
-        if years:  # an article that states no year for its event cannot be ruled out
-            records = {src: r for src, r in records.items() if not (r.event_dates or r.published)
-                       or years & set(_YEAR.findall(" ".join(r.event_dates) + " " + r.published))} or records
-        bounds = time_bounds(question) + time_bounds(search_form)
-        if bounds:  # before 2022: the events of a year before it (an undated article is kept)
-            records = {src: r for src, r in records.items()
-                       if not (dated := [int(y) for y in _YEAR.findall(" ".join(r.event_dates) or r.published)])
-                       or all(any(y < year if op == "<" else y > year for y in dated) for op, year in bounds)} or records
+        records, timed = in_time(self.retriever.records(), question, search_form)
+        records, turnout = by_turnout(records, question, search_form)
         most = self.settings.tuning.max_catalogue
         if len(records) > most:
             ranked = self.retriever.search(query, k=10 * most, vector=qvec)
             keep = list(dict.fromkeys(p.source for p in ranked if p.source in records))[:most]
             records = {src: records[src] for src in keep}
         records, telling = self._named(records, question_names(question) + question_names(search_form) +
-                                       [fold(zh) for _, zh in self.retriever.glossary(question)])
+                                       [fold(zh) for _, zh in self.retriever.glossary(question)] +
+                                       region_countries(f"{question} {search_form}"))  # 北欧 → 芬兰, 挪威…
         if not telling:  # no name tells the articles apart: the uncommon words asked about may (传感器, 机器人)
             frame = verbs(query)
-            subject = [w for w in content_words(query) if not common_word(w) and w not in frame]
+            subject = [w for w in content_words(without_months(query)) if not common_word(w) and w not in frame]
             records, telling = self._named(records, subject, lang_family(query))
         passages, snippets = [], []
         for n, (src, record) in enumerate(records.items(), start=1):
@@ -278,7 +330,13 @@ class Chat:
             text = f"{record.line()} — {' … '.join(b.text for b in best)}" if best else record.line()
             cid, start, end = (best[0].chunk_id, best[0].start, best[0].end) if best else \
                 (found[0].chunk_id if found else "", 0, 0)
-            snippets.append(Snippet(n, cid, src, record.title, text, start, end, tuple(held)))
+            # kept for the time the question names, which its record's date meets, and for nothing else: the
+            # sentence dating its event answers "which events…" when the model's own answer fails
+            dates = next((f for f in record.fields if f.name == "dates"), None)
+            dated = (dates.start, dates.end) if dates and src in timed and not telling else ()
+            # kept for how many took part: the record's count answers "which events had 200+ people"
+            counted = (turnout[src].start, turnout[src].end, turnout[src].value) if src in turnout else ()
+            snippets.append(Snippet(n, cid, src, record.title, text, start, end, tuple(held), dated, counted))
             passages += found
         return passages, snippets
 
@@ -467,13 +525,22 @@ class Chat:
                 # published 2023-06-13 about "6月2日-9日" is a 2023 event. An article that does not state the
                 # question's premises gives no line, whatever the model answers: it is not asked
                 stated = [self.retriever.article_text(snippet.source), one.text]
-                if not states_premise(question, stated, stated):
+                if not one.counted and not states_premise(question, stated, stated):  # 300 people meet 200人以上
                     continue
-                raw = "".join(self._generate(answer_messages(question, [one], pivot or lang)))
-                text, cited = ("", ()) if NOT_FOUND in raw or not raw.strip() else \
-                    self.checker.check(match_script(raw.strip(), pivot or lang), [one], f"{turn.question}\n{question}")
+                if one.counted and turn.kind in (None, NUMBER):  # "which events had more than 200 people?"
+                    start, end, shown = one.counted
+                    cited = self._cited_at(one, start, end)
+                    text = f"{match_script(shown, pivot or lang)}[1]"
+                elif one.dated and turn.kind in (None, DATE):  # "which events were held in spring (and when)?"
+                    text, cited = "", self._dated(turn, one)
+                else:
+                    raw = "".join(self._generate(answer_messages(question, [one], pivot or lang)))
+                    text, cited = ("", ()) if NOT_FOUND in raw or not raw.strip() else \
+                        self.checker.check(match_script(raw.strip(), pivot or lang), [one], f"{turn.question}\n{question}")
                 if not cited or not answers_kind(turn.kind, text, cited, turn.people):
                     text, cited = self._quoted(turn, one, pivot or lang)
+                    if not cited:
+                        text, cited = "", self._dated(turn, one)
                     if not cited:
                         continue
                 n = len(citations) + 1
@@ -482,8 +549,9 @@ class Chat:
                     text = self._names(text, cited, pivot or lang)
                 # the line names its event by the record (place, date): the model's own words often name
                 # the event the question names first, whichever article it read
-                label = f"{records[snippet.source].label()}: " if snippet.source in records else ""
-                line = f"- {label}" + text.replace("[1]", f"[{n}]")
+                label = records[snippet.source].label() if snippet.source in records else ""
+                line = (f"- {label}: " if label else "- ") + text.replace("[1]", f"[{n}]") if text else \
+                    f"- {label or snippet.title}[{n}]"
                 lines.append(line)
                 if not pivot:
                     yield from self._emit(turn, line, "\n")
@@ -508,6 +576,27 @@ class Chat:
         if not answers_kind(turn.kind, sentence, cited, turn.people):
             return "", ()
         return match_script(sentence, lang) + "[1]", cited
+
+    def _dated(self, turn: _Turn, snippet: Snippet) -> tuple[Citation, ...]:
+        """An article kept for the time a question names ("which events were held in spring / before 2022")
+        and for nothing else is answered by its event's label (title and date), cited to the sentence dating
+        it: the code compared its record's date with the question's time (`in_time`). Shown one article and
+        asked which events were held in spring, the 1.5B model answered NOT_FOUND, repeated the question, or
+        named an event the article does not ("2019年5月20日的青岛海洋科技大会" for the Ningbo talks): it is
+        asked only when the question wants more than which events and when, and this answers when its
+        answer fails. The label, not the sentence: a long lead sentence came back from the translation
+        into English as one name."""
+        if not snippet.dated:
+            return ()
+        cited = self._cited_at(snippet, *snippet.dated)
+        return cited if answers_kind(turn.kind, cited[0].snippet, cited, turn.people) else ()
+
+    def _cited_at(self, snippet: Snippet, start: int, end: int) -> tuple[Citation, ...]:
+        """Citation [1] of the sentence of snippet's article between these offsets (a record field's)."""
+        sentence = self.retriever.article(snippet.source)["text"][start:end].strip()
+        chunk = self.retriever.passage_at(snippet.source, start)
+        return (Citation(1, snippet.source, snippet.title, sentence, chunk.chunk_id if chunk else snippet.chunk_id,
+                         start, end),)
 
     def _holder_lines(self, held: dict, records: dict) -> tuple[list[str], list[Citation]]:
         """One line per article with holders of the office asked: "- 市长尤卡·莫拉讷恩[1]", each cited to
@@ -537,7 +626,8 @@ class Chat:
         (streamed). Translated at once; when that comes back in the wrong language (the 1.5B model then
         copies the Chinese), line by line, and a line that still fails stays as checked."""
         lang = turn.lang
-        prepare = (lambda t: romanised_names(t, people)) if lang == "en" else (lambda t: t)
+        prepare = (lambda t: romanised_names(t, people)) if lang == "en" else \
+            japanese_country_names if lang == "ja" else (lambda t: t)
         translated = ""
         for piece in self._generate(translate_answer_messages(prepare("\n".join(lines)), lang)):
             yield from (self._emit(turn, piece) if not translated else [piece])
@@ -590,6 +680,8 @@ class Chat:
         if lang == "en":  # the people the cited articles' records or jieba name, and the names a translation
             # would guess at, keep the article's names, romanised
             source = romanised_names(source, self._people_named(checked.citations) + person_names(source))
+        elif lang == "ja":  # countries as Japanese writes them (芬兰 → フィンランド, not フェンツ)
+            source = japanese_country_names(source)
         for piece in self._generate(translate_answer_messages(source, lang)):
             if translated:
                 yield piece

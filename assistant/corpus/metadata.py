@@ -6,7 +6,7 @@ from datetime import date
 
 from ..text.dates import YEAR
 from ..text.language import HAN as _HAN, article_lang
-from ..text.segment import SEMICOLONS, STOPS, clauses, sentences
+from ..text.segment import SEMICOLONS, STOPS, clauses, sentence_spans, sentences
 
 _DATE = re.compile(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})日(?:\s*(?:至|到|-|–|—|~|～)\s*(?:(\d{1,2})月)?(\d{1,2})日)?")
 # "中新網溫州11月14日電(記者 范宇斌)": outlet, city, day of the wire story, reporter.
@@ -64,6 +64,19 @@ def _lead(text: str, title: str) -> str:
             if _DATE.search(sentence):
                 return sentence
     return ""
+
+
+def event_date_span(text: str, title: str) -> tuple[int, int, str] | None:
+    """Where the article dates its event: the offsets of the lead sentence (the first that states a date,
+    the title's line aside) and the date as it writes it ("4月19日至21日"); None when no sentence dates it.
+    The event record cites it, and keeps a date whose year the article does not state."""
+    skip = len(title) if title and text.startswith(title) else 0
+    for start, end in sentence_spans(text, semicolons=False):
+        if start < skip:
+            continue
+        if m := _DATE.search(text, start, end):
+            return start, end, m.group().strip()
+    return None
 
 
 def _year(lead: str, title: str, published: str, text: str) -> str:

@@ -1,5 +1,5 @@
-"""Per-article event records built at ingest: who organised, which countries, which people in which
-office, what was signed, each with the offset of the sentence it came from.
+"""Per-article event records built at ingest: when, who organised, which countries, which people in which
+office, what was signed, how many took part, each with the offset of the sentence it came from.
 
 A question across the articles ("which events involved Finland?", "which mayors spoke?") needs one
 fact from every article; a catalogue line of title and date does not carry it, and a 1.5B model cannot
@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import re
 
+from .metadata import event_date_span
 from ..text.language import HAN, KATAKANA, has_kana
-from ..text.lexical import fold
+from ..text.lexical import cut_words, fold
 from ..text.segment import sentence_spans
 from ..types import Article, EventRecord, RecordField
 
@@ -30,6 +31,14 @@ OFFICE_REACH = 12  # characters between an office and the name it introduces
 _SIGNED = re.compile(r"(?:签约|簽約|签署|簽署|签订|簽訂|調印|締結|契約)[^。；;]{0,30}?(\d+|[一二三四五六七八九十百千两兩]+)"
                      r"(?:个|個|项|項|件|份|家)"
                      r"|(\d+|[一二三四五六七八九十百两兩]+)(?:个|個|项|項|件)[^。；;]{0,12}?(?:签约|簽約|签署|簽署|調印|締結)")
+# how many people took part, the count just before the words saying they did (300余名来宾参加, 30余位外方嘉宾
+# 应邀出席, 200人以上が活動に参加した) or after a head count's name (参会人数达300人); not 引进人才861名, not
+# 两位嘉宾以两人一队 (a count of guests in a game's rules takes part in nothing)
+_COUNT = (r"(?:近|约|約|超过|超過)?(?:\d+|[一二三四五六七八九十百千两兩]+)\s*(?:余|餘|多)?\s*(?:名|位|人)(?![民才次口均])"
+          rf"(?:以上)?(?:[{HAN}]{{0,4}}?(?:嘉宾|嘉賓|来宾|來賓|代表|专家|專家|学者|學者|客人|观众|觀眾|人士))?")
+_TAKE_PART = r"(?:参加|參加|出席|参会|參會|与会|與會|到场|到場|应邀|應邀|参与|參與)"
+_ATTENDED = re.compile(rf"({_COUNT})[^。，,；;]{{0,12}}?{_TAKE_PART}"
+                       rf"|{_TAKE_PART}(?:人数|人數|人员|人員|者)[^。，,；;\d]{{0,6}}?({_COUNT})")
 # the world's countries as news in Chinese and Japanese writes them (both scripts), for "which countries"
 _COUNTRIES = [
     ("中国", "中國"), ("芬兰", "芬蘭", "フィンランド"), ("德国", "德國", "ドイツ"), ("法国", "法國", "フランス"),
@@ -53,12 +62,54 @@ _COUNTRY_FORMS = sorted(((form, forms[0]) for forms in _COUNTRIES for form in fo
 _COUNTRY = re.compile("|".join(rf"(?<![{KATAKANA}]){re.escape(f)}(?![{KATAKANA}])" if re.fullmatch(f"[{KATAKANA}]+", f)
                                else re.escape(f) for f, _ in _COUNTRY_FORMS))
 _COUNTRY_NAME = dict(_COUNTRY_FORMS)
+# a country as Japanese writes it, for each Chinese form whose Japanese form differs (芬兰 → フィンランド)
+_JAPANESE_FORM = {form: ja for forms in _COUNTRIES for ja in forms[-1:] if has_kana(ja)
+                  for form in forms if not has_kana(form)}
+
+
+def japanese_country_names(text: str) -> str:
+    """Chinese text to be translated into Japanese with each country written as Japanese writes it (芬兰 →
+    フィンランド): translating 芬兰, the 1.5B model wrote フェンツ and アイスランド. Whole words only (jieba):
+    非法国际 holds no 法国."""
+    folded = fold(text)  # cut in Simplified (jieba's dictionary): 芬蘭 is one word as 芬兰
+    if len(folded) != len(text):
+        return "".join(_JAPANESE_FORM.get(word, word) for word in cut_words(text))
+    out, at = [], 0
+    for word in cut_words(folded):
+        original = text[at:at + len(word)]
+        out.append(_JAPANESE_FORM.get(word, original))
+        at += len(word)
+    return "".join(out)
+
+
+# regions as news names them, by the countries of the list above in them (world knowledge, as the country
+# names are): a question across articles about 北欧 / the Nordic countries reads the articles naming Finland
+# or Norway. Not 中東欧 (Japanese: Central and Eastern Europe) as 中東.
+_REGIONS = tuple((re.compile(pattern, re.I), countries) for pattern, countries in (
+    (r"北欧|北歐|\bnordic\b|\bscandinavia|スカンジナビア|ノルディック", ("芬兰", "挪威", "瑞典", "丹麦", "冰岛")),
+    (r"波罗的海|波羅的海|\bbaltic\b|バルト", ("爱沙尼亚", "拉脱维亚", "立陶宛")),
+    (r"东南亚|東南亞|東南アジア|\bsouth-?east asia", ("新加坡", "马来西亚", "泰国", "越南", "印度尼西亚", "菲律宾")),
+    (r"中东(?!欧)|中東(?![欧歐])|\bmiddle east", ("以色列", "沙特", "阿联酋", "土耳其", "伊朗", "埃及")),
+    (r"北美|北米|\bnorth america", ("美国", "加拿大", "墨西哥")),
+    (r"南美|南米|\bsouth america|\blatin america", ("巴西", "阿根廷", "墨西哥")),
+))
+
+
+def region_countries(question: str) -> list[str]:
+    """Every written form (folded) of the countries of the regions a question names: 北欧 → 芬兰, フィンランド,
+    挪威, ノルウェー…; none when it names no region."""
+    wanted = {c for pattern, countries in _REGIONS if pattern.search(question) for c in countries}
+    return list(dict.fromkeys(fold(form) for forms in _COUNTRIES if forms[0] in wanted for form in forms
+                              if not re.fullmatch(f"[{KATAKANA}]{{1,2}}", form)))  # タイ is in メインタイトル
+
+
 MAX_VALUES = 6  # per field: a record is read by a small model, it must stay a line or two
 
 
 def build_record(article: Article) -> EventRecord:
     """The article's event record from its metadata and its text, every field with its sentence's offsets."""
-    found: dict[str, list[RecordField]] = {"organisers": [], "countries": [], "people": [], "signed": []}
+    found: dict[str, list[RecordField]] = {"organisers": [], "countries": [], "people": [], "signed": [],
+                                           "attended": []}
     for start, end in sentence_spans(article.text, semicolons=False):  # a semicolon joins the parts of one event
         sentence = article.text[start:end]
         for o in _ORGANISER.finditer(sentence):
@@ -70,7 +121,11 @@ def build_record(article: Article) -> EventRecord:
             _add(found["people"], RecordField("people", f"{office} {name}", start, end))
         for s in _SIGNED.finditer(sentence):
             _add(found["signed"], RecordField("signed", s.group().strip(), start, end))
+        for a in _ATTENDED.finditer(sentence):
+            _add(found["attended"], RecordField("attended", next(g for g in a.groups() if g).strip(), start, end))
     fields = tuple(f for values in found.values() for f in values[:MAX_VALUES])
+    if dated := event_date_span(article.text, article.title):  # the event's date as stated, year or not
+        fields = (RecordField("dates", dated[2], dated[0], dated[1]),) + fields
     return EventRecord(source=article.source, title=article.title, published=article.published,
                        event_dates=article.event_dates, place=article.place, outlet=article.outlet, fields=fields)
 

@@ -164,6 +164,22 @@ def time_bounds(question: str) -> list[tuple[str, int]]:
             for m in pattern.finditer(question)]
 
 
+# A bound on how many people took part that a question across articles sets on the events it asks about:
+# 参加人数达到200人以上, 出席者が200人を超えた, more than 200 participants. As ("≥", 200) / ("≤", 50).
+_HEADS = r"\s*(?:人|名|位|people|persons|participants|attendees|guests|visitors|delegates)"
+_AT_LEAST = re.compile(r"(?:超过|超過|多于|多於|不少于|不少於|至少|达到|達到|逾|more than|over|at least|exceeding)\s*(\d+)"
+                       rf"{_HEADS}|(\d+){_HEADS}\s*(?:以上|及以上|或以上|を超え|超|or more)", re.I)
+_AT_MOST = re.compile(r"(?:少于|少於|不到|不足|低于|低於|fewer than|less than|under)\s*(\d+)"
+                      rf"{_HEADS}|(\d+){_HEADS}\s*(?:以下|未満|or fewer)", re.I)
+
+
+def people_bounds(question: str) -> list[tuple[str, int]]:
+    """The bounds a question sets on how many people took part: [("≥", 200)] for 200人以上 / more than 200
+    participants, ("≤", n) for fewer than n."""
+    return [(op, int(next(g for g in m.groups() if g))) for op, pattern in (("≥", _AT_LEAST), ("≤", _AT_MOST))
+            for m in pattern.finditer(question)]
+
+
 def without_bounds(question: str) -> str:
     """The question without its bounds in time (their years name no event)."""
     return _AFTER.sub(" ", _BEFORE.sub(" ", question))

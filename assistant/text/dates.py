@@ -54,3 +54,65 @@ def drop_years(text: str, years: set[str]) -> str:
                       r"(?:\s*年)?", "", text)
     text = re.sub(r"(^|[.!?。]\s*),\s*", r"\1", text)  # "By 2021, it had…" lost its first words
     return re.sub(r"(?<=\S) {2,}", " ", text)
+
+
+# The months a question asks about: a month (3月, 三月, in March), a range of them (3月至5月, from March to
+# May) or a season of the northern hemisphere (春季, spring, 春に). A day after the month (5月20日) makes it a
+# date, which the passages must state as a number (answering.citations.states_premise), not a month.
+_CJK_MONTH_NUMERALS = {n: i for i, n in enumerate(("一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二"), 1)}
+_CJK_MONTH = r"(1[0-2]|0?[1-9]|十[一二]|[一二三四五六七八九十])\s*月(?!\s*(?:\d|[一二三四五六七八九十]+\s*[日号號]))(?:份)?"
+_MONTH_NAMES = "|".join(_MONTHS)
+_EN_MONTH = rf"\b({_MONTH_NAMES})\b(?!\s+\d)"
+_TO = r"\s*(?:至|到|~|～|-|－|–|—|から|\s+to\s+|\s+and\s+|\s+through\s+|\s+until\s+)\s*"
+_MONTH_RANGE = re.compile(rf"(?:\b(?:from|between)\s+)?(?:{_CJK_MONTH}|{_EN_MONTH}){_TO}(?:{_CJK_MONTH}|{_EN_MONTH})")
+# an English month name alone only where it reads as a time (in May, during March): "May" is also a verb
+_ONE_MONTH = re.compile(rf"{_CJK_MONTH}|\b(?:in|during|of|since|before|after|by)\s+(?:early\s+|late\s+|mid-?)?"
+                        rf"{_EN_MONTH}", re.I)
+_SEASONS = ((r"春季|春天|\bspring(?:time)?\b|春(?=に|の|頃|ごろ|先)", (3, 4, 5)),
+            (r"夏季|夏天|\bsummer\b|夏(?=に|の|頃|ごろ)", (6, 7, 8)),
+            (r"秋季|秋天|\bautumn\b|\bin\s+(?:the\s+)?fall\b|秋(?=に|の|頃|ごろ)", (9, 10, 11)),
+            (r"冬季|冬天|\bwinter\b|冬(?=に|の|頃|ごろ)", (12, 1, 2)))
+_SEASON = [(re.compile(p, re.I), months) for p, months in _SEASONS]
+
+
+def _month(cjk: str | None, english: str | None) -> int:
+    if english:
+        return _MONTHS.index(english.capitalize()) + 1
+    return int(cjk) if cjk.isdigit() else _CJK_MONTH_NUMERALS[cjk]
+
+
+def asked_months(question: str) -> set[int]:
+    """The months of the year a question asks about (3月至5月, in spring, 三月) as numbers; empty when it
+    names none. A range past December wraps (11月至2月: 11, 12, 1, 2)."""
+    months: set[int] = set()
+
+    def take_range(m: re.Match) -> str:
+        low, high = _month(m.group(1), m.group(2)), _month(m.group(3), m.group(4))
+        span = (high - low) % 12
+        months.update((low - 1 + i) % 12 + 1 for i in range(span + 1))
+        return " "
+    rest = _MONTH_RANGE.sub(take_range, question)
+    months.update(_month(m.group(1), m.group(2) and m.group(2).capitalize()) for m in _ONE_MONTH.finditer(rest))
+    for pattern, season in _SEASON:
+        if pattern.search(question):
+            months.update(season)
+    return months
+
+
+def without_months(question: str) -> str:
+    """The question without the months and seasons it asks about (they name no event or thing)."""
+    question = _ONE_MONTH.sub(" ", _MONTH_RANGE.sub(" ", question))
+    for pattern, _ in _SEASON:
+        question = pattern.sub(" ", question)
+    return question
+
+
+def stated_months(text: str) -> set[int]:
+    """The months of the Chinese or Japanese dates a text states (4月19日至21日 → 4; 5月30日至6月2日 → 5, 6)."""
+    months: set[int] = set()
+    for m in _CJK_DATE.finditer(text):
+        first = int(m.group(2))
+        last = int(m.group(4)) if m.group(4) else first
+        if 1 <= first <= 12 and 1 <= last <= 12:
+            months.update((first - 1 + i) % 12 + 1 for i in range((last - first) % 12 + 1))
+    return months

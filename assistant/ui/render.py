@@ -32,7 +32,8 @@ def _date(meta: dict) -> str:
     published = str(meta.get("published") or "")
     events = meta.get("event_dates") or ""
     events = ", ".join(events) if isinstance(events, (list, tuple)) else str(events)
-    return published or events
+    record = meta.get("record")  # the event's date as the article writes it, when it states no year
+    return published or events or (record.stated_date() if hasattr(record, "stated_date") else "")
 
 
 def _passage_for(cite: Citation, passages: Iterable[Passage]) -> Passage | None:
@@ -160,11 +161,11 @@ def article_rows(articles: list[dict]) -> list[list]:
 
 
 def _facts(record) -> str:
-    """organisers / countries / people / signed of an event record, one 'name: values' per field."""
+    """organisers / countries / people / signed / attended of an event record, one 'name: values' per field."""
     if record is None:
         return ""
     parts = [f"{name}: {'、'.join(record.values(name))}"
-             for name in ("organisers", "countries", "people", "signed") if record.values(name)]
+             for name in ("organisers", "countries", "people", "signed", "attended") if record.values(name)]
     return " · ".join(parts)
 
 
