@@ -296,10 +296,10 @@ class Chat:
                         known=None) -> tuple[list[Passage], list[Snippet]]:
         """For a question across the articles: one numbered snippet per article, its event record (title,
         dates, place, outlet, organisers, countries, people, signings) and its best sentence for the
-        question. A question naming a time (2023, before 2022, in spring) keeps the articles dated in it (and
-        those it cannot rule out, `in_time`);
-        a big store keeps the max_catalogue articles its best passages come from; names the question
-        gives keep the articles that hold them."""
+        question. A question naming a time (2023, before 2022, in spring) keeps the articles its records date
+        in it (`in_time`; one whose date cannot be judged is not read), a bound on the turnout those counting
+        one within it (`by_turnout`); a big store keeps the max_catalogue articles its best passages come
+        from; names the question gives (a region: its countries) keep the articles that hold them."""
         qvec = self.query_vector(question, search_form, known)
         query = search_form or question
         records, timed = in_time(self.retriever.records(), question, search_form)
@@ -330,8 +330,8 @@ class Chat:
             text = f"{record.line()} — {' … '.join(b.text for b in best)}" if best else record.line()
             cid, start, end = (best[0].chunk_id, best[0].start, best[0].end) if best else \
                 (found[0].chunk_id if found else "", 0, 0)
-            # kept for the time the question names, which its record's date meets, and for nothing else: the
-            # sentence dating its event answers "which events…" when the model's own answer fails
+            # kept for the time the question names, which its record's date meets, and for nothing else: its
+            # label, cited to the sentence dating its event, answers "which events…" (`_dated`)
             dates = next((f for f in record.fields if f.name == "dates"), None)
             dated = (dates.start, dates.end) if dates and src in timed and not telling else ()
             # kept for how many took part: the record's count answers "which events had 200+ people"
