@@ -19,7 +19,8 @@ from ..text.lexical import common_word, fold, person_names, verbs
 from ..text.numbers import stated_values
 from ..text.names import names_stated, question_names, rare_words
 from ..corpus.records import asked_offices, holders, japanese_country_names, region_countries
-from ..text.dates import YEAR as _YEAR, asked_months, drop_years, english_dates, stated_months, without_months
+from ..text.dates import (YEAR as _YEAR, asked_months, drop_years, english_dates, month_span, stated_months,
+                          without_months)
 from ..text.language import detect_lang, family_of, han_count, has_kana, lang_family, match_script, question_lang
 from ..text.segment import clauses, map_markers, strip_markers
 from ..llm.adapters import stream_text, yes_probability
@@ -85,6 +86,15 @@ def _maybe_refusal(raw: str) -> bool:
     return NOT_FOUND.startswith(head) or head.startswith(NOT_FOUND)
 
 
+def for_translation(text: str, lang: str, people: Sequence[str] = ()) -> str:
+    """Checked Chinese text as it goes to the translation into lang: for English each name the model would
+    guess at written "Pinyin (原名)" (people: the names of persons among them); for Japanese each country
+    as Japanese writes it (芬兰 → フィンランド, not フェンツ)."""
+    if lang == "en":
+        return romanised_names(text, people)
+    return japanese_country_names(text) if lang == "ja" else text
+
+
 def event_months(record) -> set[int]:
     """The months of the year an event record dates its event in (an interval's months all); from the date
     as the article writes it when it gives no year (4月19日至21日); empty when it is not dated."""
@@ -92,7 +102,7 @@ def event_months(record) -> set[int]:
     for interval in record.event_dates:
         ends = [int(d[5:7]) for d in interval.split("/") if re.fullmatch(r"\d{4}-\d\d(?:-\d\d)?", d)]
         if ends:
-            months.update((ends[0] - 1 + i) % 12 + 1 for i in range((ends[-1] - ends[0]) % 12 + 1))
+            months.update(month_span(ends[0], ends[-1]))
     return months or stated_months(record.stated_date())
 
 
@@ -529,7 +539,7 @@ class Chat:
                     continue
                 if one.counted and turn.kind in (None, NUMBER):  # "which events had more than 200 people?"
                     start, end, shown = one.counted
-                    cited = self._cited_at(one, start, end)
+                    cited = (self._record_citation(one.source, one.title, start, end, chunk_id=one.chunk_id),)
                     text = f"{match_script(shown, pivot or lang)}[1]"
                 elif one.dated and turn.kind in (None, DATE):  # "which events were held in spring (and when)?"
                     text, cited = "", self._dated(turn, one)
@@ -588,15 +598,16 @@ class Chat:
         into English as one name."""
         if not snippet.dated:
             return ()
-        cited = self._cited_at(snippet, *snippet.dated)
+        cited = (self._record_citation(snippet.source, snippet.title, *snippet.dated, chunk_id=snippet.chunk_id),)
         return cited if answers_kind(turn.kind, cited[0].snippet, cited, turn.people) else ()
 
-    def _cited_at(self, snippet: Snippet, start: int, end: int) -> tuple[Citation, ...]:
-        """Citation [1] of the sentence of snippet's article between these offsets (a record field's)."""
-        sentence = self.retriever.article(snippet.source)["text"][start:end].strip()
-        chunk = self.retriever.passage_at(snippet.source, start)
-        return (Citation(1, snippet.source, snippet.title, sentence, chunk.chunk_id if chunk else snippet.chunk_id,
-                         start, end),)
+    def _record_citation(self, source: str, title: str, start: int, end: int, marker: int = 1,
+                         chunk_id: str = "") -> Citation:
+        """The citation of the sentence of an article between these offsets (a record field's), in the stored
+        chunk that holds it (else chunk_id)."""
+        sentence = self.retriever.article(source)["text"][start:end].strip()
+        chunk = self.retriever.passage_at(source, start)
+        return Citation(marker, source, title, sentence, chunk.chunk_id if chunk else chunk_id, start, end)
 
     def _holder_lines(self, held: dict, records: dict) -> tuple[list[str], list[Citation]]:
         """One line per article with holders of the office asked: "- 市长尤卡·莫拉讷恩[1]", each cited to
@@ -605,12 +616,9 @@ class Chat:
         for src, fields in held.items():
             if not fields:
                 continue
-            text = self.retriever.article(src)["text"]
             n = len(citations) + 1
             first = fields[0]
-            chunk = self.retriever.passage_at(src, first.start)
-            citations.append(Citation(n, src, records[src].title, text[first.start:first.end].strip(),
-                                      chunk.chunk_id if chunk else "", first.start, first.end))
+            citations.append(self._record_citation(src, records[src].title, first.start, first.end, n))
             lines.append(f"- {records[src].label()}: " + "、".join(f.value.replace(" ", "") for f in fields) + f"[{n}]")
         return lines, citations
 
@@ -626,10 +634,8 @@ class Chat:
         (streamed). Translated at once; when that comes back in the wrong language (the 1.5B model then
         copies the Chinese), line by line, and a line that still fails stays as checked."""
         lang = turn.lang
-        prepare = (lambda t: romanised_names(t, people)) if lang == "en" else \
-            japanese_country_names if lang == "ja" else (lambda t: t)
         translated = ""
-        for piece in self._generate(translate_answer_messages(prepare("\n".join(lines)), lang)):
+        for piece in self._generate(translate_answer_messages(for_translation("\n".join(lines), lang, people), lang)):
             yield from (self._emit(turn, piece) if not translated else [piece])
             translated += piece
         translated = renumber_markers(translated.strip(), [c.marker for c in citations])
@@ -637,7 +643,8 @@ class Chat:
             return self._names(translated, citations, lang)
         out = []
         for line, cite in zip(lines, citations):
-            one = "".join(self._generate(translate_answer_messages(prepare(line.removeprefix("- ")), lang))).strip()
+            one = "".join(self._generate(translate_answer_messages(
+                for_translation(line.removeprefix("- "), lang, people), lang))).strip()
             one = renumber_markers(one, [cite.marker]) if one else ""
             out.append("- " + (self._names(one, [cite], lang) if one and not wrong_language(one, lang) else
                                line.removeprefix("- ")))
@@ -676,12 +683,9 @@ class Chat:
         if checked.refused:
             return replace(checked, text=refusal(lang), lang=lang)
         translated = ""
-        source = checked.text
-        if lang == "en":  # the people the cited articles' records or jieba name, and the names a translation
-            # would guess at, keep the article's names, romanised
-            source = romanised_names(source, self._people_named(checked.citations) + person_names(source))
-        elif lang == "ja":  # countries as Japanese writes them (芬兰 → フィンランド, not フェンツ)
-            source = japanese_country_names(source)
+        # the people the cited articles' records or jieba name (an English translation romanises them)
+        people = self._people_named(checked.citations) + person_names(checked.text) if lang == "en" else []
+        source = for_translation(checked.text, lang, people)
         for piece in self._generate(translate_answer_messages(source, lang)):
             if translated:
                 yield piece

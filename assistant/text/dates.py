@@ -75,6 +75,11 @@ _SEASONS = ((r"春季|春天|\bspring(?:time)?\b|春(?=に|の|頃|ごろ|先)",
 _SEASON = [(re.compile(p, re.I), months) for p, months in _SEASONS]
 
 
+def month_span(first: int, last: int) -> set[int]:
+    """The months from first to last, wrapping past December (11, 2 → 11, 12, 1, 2)."""
+    return {(first - 1 + i) % 12 + 1 for i in range((last - first) % 12 + 1)}
+
+
 def _month(cjk: str | None, english: str | None) -> int:
     if english:
         return _MONTHS.index(english.capitalize()) + 1
@@ -87,9 +92,7 @@ def asked_months(question: str) -> set[int]:
     months: set[int] = set()
 
     def take_range(m: re.Match) -> str:
-        low, high = _month(m.group(1), m.group(2)), _month(m.group(3), m.group(4))
-        span = (high - low) % 12
-        months.update((low - 1 + i) % 12 + 1 for i in range(span + 1))
+        months.update(month_span(_month(m.group(1), m.group(2)), _month(m.group(3), m.group(4))))
         return " "
     rest = _MONTH_RANGE.sub(take_range, question)
     months.update(_month(m.group(1), m.group(2) and m.group(2).capitalize()) for m in _ONE_MONTH.finditer(rest))
@@ -114,5 +117,5 @@ def stated_months(text: str) -> set[int]:
         first = int(m.group(2))
         last = int(m.group(4)) if m.group(4) else first
         if 1 <= first <= 12 and 1 <= last <= 12:
-            months.update((first - 1 + i) % 12 + 1 for i in range((last - first) % 12 + 1))
+            months.update(month_span(first, last))
     return months
