@@ -761,6 +761,20 @@ def test_a_translation_of_the_checked_answer_adding_what_its_passage_never_says_
     assert model.i == 3 and result.refused and result.text == REFUSALS["en"] and result.citations == ()
 
 
+def test_a_translated_answer_spelling_its_sources_name_by_sound_keeps_it_with_the_original():
+    """The English translation of a checked Chinese answer writes its name as it sounds ("Shao Jun" for 萧峻,
+    .71 of its letters alike and no run of transliteration characters): the name of the answer it translates
+    goes beside it, and what the translation adds then stands in the passage."""
+    text = "研究院由青年学者萧峻教授在海外创立,总部设在宁波。"
+    strict = Settings().tuning.model_copy(update={"english_min": 0.34})
+    translated = "The institute was founded overseas by Professor Shao Jun, a young scholar [1]."
+    model = FakeListChatModel(responses=["研究院由谁创立?", "研究院由萧峻教授在海外创立[1]。", translated, "UNUSED"])
+    chat = Chat(Settings(pivot="first", tuning=strict), fakes.FakeRetriever([fakes.passage(text)]), model)
+    result = chat.answer("Who founded the institute?")
+    assert result.text == "The institute was founded overseas by Professor Shao Jun (萧峻), a young scholar [1]."
+    assert result.citations and not result.refused
+
+
 def SeasonalEvents():  # noqa: N802
     """Ningbo in May 2019, Jinhua on 4月19日至21日 of no stated year, Rui'an in November 2021, one undated."""
     from assistant.types import EventRecord, RecordField

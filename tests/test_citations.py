@@ -176,6 +176,9 @@ def test_what_an_english_answer_adds_must_stand_in_its_chinese_passages():
     # a title, a possessive's 's and two words run together are no words of their own
     assert english_share("It was Mr. Chen Bingrong's speech [1].", q, passage) == 1.0
     assert english_share("It was theNingbo city talks [1].", "Where were the talks held?", passage) == 1.0
+    # nor is a company's legal form ("Co., Ltd" for 有限公司, which no rendering of either word finds)
+    assert english_share("Huaxing (华兴) Technology Co., Ltd of Ningbo organised it [1].", "Which company organised it?",
+                         ["会议由宁波华兴科技有限公司承办。"]) == 1.0
     # one added word is too few to judge by a share, held or not
     assert english_share("It was held in Yuhang [1].", "Where were the talks held?", passage) is None
     # nothing added, or no English answer, or no Chinese passage: nothing to judge

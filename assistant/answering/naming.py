@@ -136,6 +136,29 @@ def _transliterations(snippets: Sequence[str]) -> dict[str, str]:
     return out
 
 
+def _source_names(source: str, snippets: Sequence[str]) -> dict[str, str]:
+    """Every 2–4 character stretch of whole jieba words in the text a translation was made from, that the
+    passages hold too → its skeleton. A translated answer's names are its source's: "Shao Jun" for the checked
+    answer's 肖珺 (xiao jun: s-j-n) is that name, though jieba does not tag it as one (肖 / 珺) and its letters
+    are .71 alike. The candidates are few (one short answer), so any name may be matched by its sound, not
+    only runs of transliteration characters; whole words only, or "Long" (of 长三角) is 兰国 of 芬兰|国家."""
+    from ..text.lexical import cut_words
+
+    passages = fold("\n".join(snippets))
+    out: dict[str, str] = {}
+    for run in _HAN_RUN.findall(_DOTS.sub("", source)):
+        words = cut_words(run)
+        for i in range(len(words)):
+            piece = ""
+            for word in words[i:]:
+                piece += word
+                if len(piece) > 4:
+                    break
+                if len(piece) >= 2 and fold(piece) in passages:
+                    out.setdefault(piece, pinyin_skeleton(piece))
+    return out
+
+
 def _best_transliteration(spelling: str, candidates: dict[str, str]) -> tuple[float, str] | None:
     key = english_skeleton(spelling)
     if len(key) < SKELETON_CONSONANTS:
@@ -143,8 +166,9 @@ def _best_transliteration(spelling: str, candidates: dict[str, str]) -> tuple[fl
     return _closest(key, candidates, SKELETON_MIN, max(1, len(key) // 2), same_first=True)
 
 
-def gloss_english_names(text: str, snippets: Sequence[str]) -> str:
-    """The English answer with each name's original written beside it (see the module docstring)."""
+def gloss_english_names(text: str, snippets: Sequence[str], source: str = "") -> str:
+    """The English answer with each name's original written beside it (see the module docstring).
+    source: the checked Chinese text the answer translates, whose names are matched by their sound too."""
     people = set(person_names(text))
     pieces, last = [], 0
     for lo, hi in _outside_brackets(text):
@@ -153,6 +177,8 @@ def gloss_english_names(text: str, snippets: Sequence[str]) -> str:
         last = hi
     text = "".join(pieces) + text[last:]
     candidates, foreign = _candidates(snippets), _transliterations(snippets)
+    if source:
+        foreign = {**_source_names(source, snippets), **foreign}
     found: list[tuple[int, str]] = []  # (end of the model's spelling, the original)
     for lo, hi in _outside_brackets(text):
         for m in _CAPITALISED.finditer(text, lo, hi):

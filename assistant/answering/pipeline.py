@@ -640,13 +640,13 @@ class Chat:
             translated += piece
         translated = renumber_markers(translated.strip(), [c.marker for c in citations])
         if translated and not wrong_language(translated, lang):
-            return self._names(translated, citations, lang)
+            return self._names(translated, citations, lang, source="\n".join(lines))
         out = []
         for line, cite in zip(lines, citations):
             one = "".join(self._generate(translate_answer_messages(
                 for_translation(line.removeprefix("- "), lang, people), lang))).strip()
             one = renumber_markers(one, [cite.marker]) if one else ""
-            out.append("- " + (self._names(one, [cite], lang) if one and not wrong_language(one, lang) else
+            out.append("- " + (self._names(one, [cite], lang, source=line) if one and not wrong_language(one, lang) else
                                line.removeprefix("- ")))
         text = "\n".join(out)
         yield from self._emit(turn, text)
@@ -701,7 +701,7 @@ class Chat:
             text = ORIGINAL_WORDS.get(lang, "") + checked.text
             yield from self._emit(turn, text)
         else:
-            text = self._names(text, checked.citations, lang)
+            text = self._names(text, checked.citations, lang, source=checked.text)
             if not self._adds_what_it_cites(text, turn, checked.citations):
                 # "…is held by Doctor Who" for a checked 神秘博士: the passage answered another question
                 return replace(checked, text=refusal(lang), citations=(), refused=True, lang=lang)
@@ -806,17 +806,18 @@ class Chat:
         return share is None or share >= floor
 
     @staticmethod
-    def _names(text: str, citations, lang: str, read: Sequence[str] = ()) -> str:
+    def _names(text: str, citations, lang: str, read: Sequence[str] = (), source: str = "") -> str:
         """An English answer carries each name as the cited article writes it, a Chinese one without the
         Japanese honorific a Japanese passage it read (or cites) writes after it, and neither a Chinese nor
-        a Japanese one repeats a name in brackets (answering/naming.py)."""
+        a Japanese one repeats a name in brackets (answering/naming.py). source: the checked Chinese text an
+        English answer was translated from."""
         if lang.startswith("zh"):
             return drop_echoed_brackets(drop_honorifics(text, list(read) + [c.snippet for c in citations]))
         if lang == "ja":
             return drop_echoed_brackets(text)
         if lang != "en" or wrong_language(text, lang):  # still Chinese: no pinyin for whole sentences
             return text
-        return gloss_english_names(english_dates(text), [c.snippet for c in citations])
+        return gloss_english_names(english_dates(text), [c.snippet for c in citations], source)
 
     def answer(self, question, history=None) -> Answer:
         result = None
