@@ -336,6 +336,7 @@ _TITLES = {"mr", "mrs", "ms", "dr", "prof", "sir", "madam"}  # a person's title 
 # nor does a company's legal form: "Pulizi (普利兹) Technology Co., Ltd" is 普利兹科技有限公司, whose 有限公司 no
 # dictionary rendering of "Co" or "Ltd" finds
 _LEGAL_FORMS = {"co", "ltd", "inc", "corp", "llc", "plc", "gmbh"}
+_NO_WORDS = STOP_WORDS | _TITLES | _LEGAL_FORMS  # what an English answer adds is counted without these
 # fewer added words than this are too few to judge by a share (0 or 1): one romanisation the dictionary lacks
 # would refuse an otherwise right answer. Replayed on recorded XQuAD en->zh runs (`assistant bench novel`), judging
 # only answers adding two or more words refuses the same right answers (1 per run) and 7/5/7 instead of 9/6/9
@@ -353,8 +354,7 @@ def english_units(answer: str, question: str) -> list[str]:
 
     asked = set().union(*(forms(w) for w in _EN_WORD.findall(question)))
     words = (_POSSESSIVE.sub("", w) for w in _EN_WORD.findall(answer))
-    words = (w for w in words if len(w) > 1 and w.lower() not in STOP_WORDS and w.lower() not in _TITLES
-             and w.lower() not in _LEGAL_FORMS)
+    words = (w for w in words if len(w) > 1 and w.lower() not in _NO_WORDS)
     return [w for w in dict.fromkeys(words) if not forms(w) & asked]
 
 
