@@ -81,6 +81,9 @@ bench-gold: install
 bench-names: install
 	@for d in cmrc2018_dev jsquad_valid; do echo "== $$d"; $(VENV)/bin/assistant bench names \
 	  --passages $(SHARED)/bench/$$d/passages.jsonl --questions $(SHARED)/bench/$$d/questions.jsonl --limit 300; done
+	@echo "== names in English answers (XQuAD en->zh; CMRC 2018's Chinese names in pinyin)"
+	$(VENV)/bin/assistant bench names-en --passages $(SHARED)/bench/xquad/passages.jsonl \
+	  --questions $(SHARED)/bench/xquad/questions_en_to_zh.jsonl --chinese-passages $(SHARED)/bench/cmrc2018_dev/passages.jsonl
 
 clean-store:
 	rm -rf vectorstore/*/ vectorstore/*.sqlite3

@@ -369,14 +369,22 @@ def bench_novel(runs: List[Path] = typer.Argument(..., exists=True, dir_okay=Fal
 def bench_names_en(passages: Path = typer.Option(..., exists=True, dir_okay=False),
                    questions: Path = typer.Option(..., exists=True, dir_okay=False),
                    skeleton_min: list[float] = typer.Option([], "--skeleton-min", help="Floors to compare."),
+                   chinese: Optional[Path] = typer.Option(None, "--chinese-passages", exists=True, dir_okay=False,
+                                                          help="Also gloss the proper nouns of these Chinese "
+                                                               "passages, romanised, over their passage."),
+                   limit: int = typer.Option(300, help="Chinese passages read (--chinese-passages)."),
                    json_out: bool = typer.Option(False, "--json")):
     """Names in English answers glossed with the article's own form, no LLM (XQuAD en→zh's aligned
-    English/Chinese answers): glossed right or wrong, and names absent from the passage glossed anyway."""
-    from .bench.glossing import bench_english_names as run
+    English/Chinese answers): glossed right or wrong, and names absent from the passage glossed anyway;
+    with --chinese-passages (CMRC 2018), Chinese names in pinyin glossed over their whole passage."""
+    from .bench.glossing import bench_chinese_names, bench_english_names
 
-    result = run(passages, questions, tuple(skeleton_min))
-    _print_json(result) if json_out else typer.echo("\n".join(f"skeleton_min {k}: " + " ".join(
-        f"{a}={b}" for a, b in v.items()) for k, v in result.items()))
+    result = bench_english_names(passages, questions, tuple(skeleton_min))
+    if chinese is not None:
+        result["chinese_names"] = bench_chinese_names(chinese, limit)
+    _print_json(result) if json_out else typer.echo("\n".join(f"{'' if k == 'chinese_names' else 'skeleton_min '}"
+                                                            f"{k}: " + " ".join(f"{a}={b}" for a, b in v.items())
+                                                            for k, v in result.items()))
 
 
 @bench_app.command("counts")

@@ -203,6 +203,20 @@ def test_bench_names_en_counts_names_glossed_right_wrong_and_absent(tmp_path):
     assert result["0.9"]["glossed_wrong"] == 0.0 and result["0.9"]["absent_glossed"] == 0.0
 
 
+def test_bench_names_en_glosses_chinese_names_in_pinyin_back_to_themselves(tmp_path):
+    """The Chinese-names population: each proper noun of a passage, romanised, glossed over the whole passage,
+    where a stretch across words reads the same (这将 of 这将为…: zhe jiang) and a sentence's "The" precedes it."""
+    from assistant.bench.glossing import bench_chinese_names
+
+    passages = tmp_path / "p.jsonl"
+    passages.write_text(json.dumps({"id": "p1", "text": "这将为金华集聚更多资源。会议在浙江举行。"},
+                                   ensure_ascii=False) + "\n", encoding="utf-8")
+    result = bench_chinese_names(passages)
+    assert result["names"] == 2  # 金华, 浙江
+    assert result["alone"] == {"glossed_right": 1.0, "glossed_wrong": 0.0}
+    assert result["after_the"] == {"glossed_right": 1.0, "glossed_wrong": 0.0}
+
+
 def test_bench_unheard_refuses_questions_whose_rare_word_no_indexed_passage_holds(tmp_path):
     from assistant.bench.refusals import bench_unheard
 

@@ -77,6 +77,14 @@ def test_romanise_reads_words_and_names():
     # ... but not a short English word, nor a name the passage does not hold
     ("Three sacks were made [1].", "多尔完成了擒杀。", "Three sacks were made [1]."),
     ("John Elway made the sack [1].", "卡万·肖特完成了擒杀。", "John Elway made the sack [1]."),
+    # of two stretches that read alike (zhe jiang), the passage's word, not one across words (这 / 将)
+    ("It was the Government of Zhejiang Province [1].", "这将为金华集聚更多资源。浙江中西部人才科创中心",
+     "It was the Government of Zhejiang (浙江) Province [1]."),
+    # a sentence's "The" spells no syllable: it is not read into the name (和浙江, he zhejiang)
+    ("The Zhejiang centre opened [1].", "围绕金华和浙江中西部人才科创中心建设",
+     "The Zhejiang (浙江) centre opened [1]."),
+    # ... but "An" may be one (安德森, an de sen)
+    ("An Desen was the receiver [1].", "接球手是安德森。", "An Desen (安德森) was the receiver [1]."),
 ])
 def test_english_answers_carry_the_articles_names(answer, snippet, expected):
     from assistant.answering.naming import gloss_english_names

@@ -12,9 +12,9 @@ import functools
 import re
 from typing import Sequence
 
-from ..retrieval.crosslingual import english_name, romanise
+from ..retrieval.crosslingual import english_name, pinyin_syllables, romanise
 from ..text.language import HAN, has_kana
-from ..text.lexical import fold, person_names, unfamiliar_names
+from ..text.lexical import STOP_WORDS, fold, person_names, unfamiliar_names
 
 BRACKETED = re.compile(r"\([^()]*\)|（[^（）]*）")  # a name's original, or any aside
 _HAN_RUN = re.compile(f"[{HAN}](?:[{HAN}·・]*[{HAN}])?")
@@ -24,6 +24,12 @@ _NEXT_BRACKETS = re.compile(r"\([^()]+\)(?:[\"”」』]?\s*\([^()]+\))+")
 _DOTS = re.compile("[·・]")
 MAX_RUN = 12  # a longer run of Chinese is a copied sentence, not a name: the retranslation handles it
 MIN_SIMILARITY = 0.8  # letters in common between the model's spelling and the pinyin (difflib ratio)
+
+
+@functools.lru_cache(maxsize=1)
+def _not_sounds() -> frozenset[str]:
+    """English stop words no Chinese syllable reads as ("the", "of"; not "an", "he"): never part of a name."""
+    return STOP_WORDS - pinyin_syllables()
 
 
 def _outside_brackets(text: str) -> list[tuple[int, int]]:
@@ -53,19 +59,28 @@ def _candidates(snippets: Sequence[str]) -> dict[str, str]:
     return out
 
 
-def _best_original(spelling: str, candidates: dict[str, str]) -> tuple[float, str] | None:
+def _words(snippets: Sequence[str]) -> frozenset[str]:
+    """The passages' jieba words (folded): of two stretches that read alike, the word is the name."""
+    from ..text.lexical import cut_words
+
+    return frozenset(w for snippet in snippets for w in cut_words(fold(snippet)) if len(w) >= 2)
+
+
+def _best_original(spelling: str, candidates: dict[str, str],
+                   words: frozenset[str] = frozenset()) -> tuple[float, str] | None:
     letters = _letters(spelling)
     if len(letters) < 4:
         return None
-    return _closest(letters, candidates, MIN_SIMILARITY, len(letters) // 3)
+    return _closest(letters, candidates, MIN_SIMILARITY, len(letters) // 3, words=words)
 
 
 def _closest(key: str, candidates: dict[str, str], floor: float, max_gap: int,
-             same_first: bool = False) -> tuple[float, str] | None:
+             same_first: bool = False, words: frozenset[str] = frozenset()) -> tuple[float, str] | None:
     """The candidate whose key is most like this one (difflib ratio ≥ floor, lengths at most max_gap apart;
     same_first: starting with the same letter), scored by letters in common: a longer spelling that
-    matches ("Li Qingjiang" ~ 陆青江) beats a part of it (青江)."""
-    best = None
+    matches ("Li Qingjiang" ~ 陆青江) beats a part of it (青江). Of candidates alike, one of the words
+    (folded) beats a stretch across words: "Zhejiang" is 浙江, not 这将 of 这将为金华…, which reads the same."""
+    best, rank = None, None
     matcher = difflib.SequenceMatcher(None, b=key)  # b is cached: one table for all candidates
     for original, other in candidates.items():
         if not other or abs(len(other) - len(key)) > max_gap or (same_first and other[0] != key[0]):
@@ -74,8 +89,11 @@ def _closest(key: str, candidates: dict[str, str], floor: float, max_gap: int,
         if matcher.real_quick_ratio() < floor or matcher.quick_ratio() < floor:
             continue
         ratio = matcher.ratio()
-        if ratio >= floor and (best is None or (ratio, len(original)) > (best[0], len(best[1]))):
-            best = (ratio, original)
+        if ratio < floor:
+            continue
+        this = (ratio, fold(original) in words, len(original))
+        if rank is None or this > rank:
+            best, rank = (ratio, original), this
     return (best[0] * (len(key) + len(candidates[best[1]])) / 2, best[1]) if best else None
 
 
@@ -159,11 +177,12 @@ def _source_names(source: str, snippets: Sequence[str]) -> dict[str, str]:
     return out
 
 
-def _best_transliteration(spelling: str, candidates: dict[str, str]) -> tuple[float, str] | None:
+def _best_transliteration(spelling: str, candidates: dict[str, str],
+                          words: frozenset[str] = frozenset()) -> tuple[float, str] | None:
     key = english_skeleton(spelling)
     if len(key) < SKELETON_CONSONANTS:
         return None
-    return _closest(key, candidates, SKELETON_MIN, max(1, len(key) // 2), same_first=True)
+    return _closest(key, candidates, SKELETON_MIN, max(1, len(key) // 2), same_first=True, words=words)
 
 
 def gloss_english_names(text: str, snippets: Sequence[str], source: str = "") -> str:
@@ -176,7 +195,7 @@ def gloss_english_names(text: str, snippets: Sequence[str], source: str = "") ->
         pieces.append(_HAN_RUN.sub(lambda m: _pinyin_first(m.group(), people), text[lo:hi]))
         last = hi
     text = "".join(pieces) + text[last:]
-    candidates, foreign = _candidates(snippets), _transliterations(snippets)
+    candidates, foreign, known = _candidates(snippets), _transliterations(snippets), _words(snippets)
     if source:
         foreign = {**_source_names(source, snippets), **foreign}
     found: list[tuple[int, str]] = []  # (end of the model's spelling, the original)
@@ -185,8 +204,11 @@ def gloss_english_names(text: str, snippets: Sequence[str], source: str = "") ->
             words, best = m.group().split(), None
             for i in range(len(words)):  # "Mr Li Qingjiang": the run of its words that is the name
                 for j in range(i + 1, min(len(words), i + 3) + 1):
+                    if {words[i].lower(), words[j - 1].lower()} & _not_sounds():
+                        continue  # "The Zhejiang" is no spelling of 和浙江 (he zhejiang): the name is Zhejiang
                     spelling = " ".join(words[i:j])
-                    hit = _best_original(spelling, candidates) or _best_transliteration(spelling, foreign)
+                    hit = _best_original(spelling, candidates, known) or \
+                        _best_transliteration(spelling, foreign, known)
                     if hit and (best is None or hit[0] > best[0]):
                         end = m.start() + len(" ".join(words[:j]))
                         best = (hit[0], end, hit[1])

@@ -2,7 +2,11 @@
 whose English questions have Chinese passages and aligned answers (XQuAD en→zh: "Kawann Short" ↔ 卡万·肖特),
 no LLM: each English name answer, written as an answer citing the passage's sentence that holds the Chinese
 answer, should be glossed with the Chinese answer (right) and nothing else (wrong); names of other
-questions, absent from that sentence, should get no gloss at all (false glosses)."""
+questions, absent from that sentence, should get no gloss at all (false glosses).
+
+A second population (bench_chinese_names) reads Chinese names: every proper noun of a Chinese set's passages,
+written in pinyin as an English answer writes it ("Zhejiang"), alone and after a sentence's "The", glossed over
+its whole passage, where stretches that read the same abound (这将 of 这将为…, 和浙江 of …和浙江…)."""
 from __future__ import annotations
 
 import random
@@ -10,7 +14,8 @@ import re
 from pathlib import Path
 
 from ..answering import naming
-from ..text.lexical import fold
+from ..retrieval.crosslingual import romanise
+from ..text.lexical import fold, proper_nouns
 from ..text.segment import sentences
 from .runs import read_jsonl
 
@@ -66,3 +71,23 @@ def bench_english_names(passages_path: Path, questions_path: Path, skeleton_mins
     finally:
         naming.SKELETON_MIN = default
     return rows
+
+
+def bench_chinese_names(passages_path: Path, limit: int = 300) -> dict:
+    """Chinese names glossed back to themselves: of the first `limit` passages (shuffled, seed 0), each distinct
+    proper noun of 2–6 characters, romanised ("Zhejiang", "Zhejiangsheng Renminzhengfu"), as "It was X [1]."
+    and "The X won [1]." over its whole passage: glossed right (the name itself) or wrong (anything else)."""
+    rows = read_jsonl(passages_path)
+    random.Random(0).shuffle(rows)
+    pairs = [(name, row["text"]) for row in rows[:limit]
+             for name in dict.fromkeys(proper_nouns(row["text"])) if 2 <= len(name) <= 6]
+    out = {"names": len(pairs)}
+    for label, template in (("alone", "It was {} [1]."), ("after_the", "The {} won [1].")):
+        right = wrong = 0
+        for name, passage in pairs:
+            found = _GLOSS.findall(naming.gloss_english_names(template.format(romanise(name)), [passage]))
+            good = [g for g in found if _bare(g) == name]
+            right, wrong = right + bool(good), wrong + (bool(found) and not good)
+        out[label] = {"glossed_right": round(right / max(1, len(pairs)), 3),
+                      "glossed_wrong": round(wrong / max(1, len(pairs)), 3)}
+    return out

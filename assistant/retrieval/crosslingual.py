@@ -95,6 +95,13 @@ def _pinyin() -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
     return words, {ch: max(c, key=c.get) for ch, c in counts.items()}
 
 
+@functools.lru_cache(maxsize=1)
+def pinyin_syllables() -> frozenset[str]:
+    """Every toneless syllable a character reads as (an, he, ma…): an English word that is none ("the", "of")
+    spells no Chinese sound."""
+    return frozenset(syl for sylls in _pinyin()[0].values() for syl in sylls)
+
+
 def romanise(han: str, person: bool = False) -> str:
     """Pinyin for a Chinese name or phrase (either script), one capitalised word per dictionary word:
     萨塔昆塔 → Satakunta, 浙江省人民政府 → Zhejiangsheng Renminzhengfu; a person's name as surname and given
