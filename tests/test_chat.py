@@ -622,7 +622,7 @@ def test_the_answer_check_by_the_model_is_not_asked_when_turned_off_or_when_the_
 
     asked = []
     monkeypatch.setattr(pipeline, "yes_probability", lambda *a: asked.append(a) or 0.0)
-    chat, _ = make_chat(["瑞安建成了9家博士后工作站[1]。"])  # off by default
+    chat, _ = make_chat(["瑞安建成了9家博士后工作站[1]。"], tuning=Tuning(verify_min_yes=0))  # 0 turns it off
     assert not chat.answer("瑞安建成了多少家博士后工作站?").refused
     chat, _ = make_chat(["2022年北京冬奥会的吉祥物是冰墩墩[1]。"], tuning=Tuning(verify_min_yes=0.2))
     assert chat.answer("2022年北京冬奥会的吉祥物是什么?").refused
