@@ -14,7 +14,7 @@ from typing import Sequence
 
 from ..retrieval.crosslingual import english_name, pinyin_syllables, romanise
 from ..text.language import HAN, has_kana
-from ..text.lexical import STOP_WORDS, fold, person_names, unfamiliar_names
+from ..text.lexical import STOP_WORDS, cut_words, fold, person_names, unfamiliar_names
 
 BRACKETED = re.compile(r"\([^()]*\)|（[^（）]*）")  # a name's original, or any aside
 _HAN_RUN = re.compile(f"[{HAN}](?:[{HAN}·・]*[{HAN}])?")
@@ -61,8 +61,6 @@ def _candidates(snippets: Sequence[str]) -> dict[str, str]:
 
 def _words(snippets: Sequence[str]) -> frozenset[str]:
     """The passages' jieba words (folded): of two stretches that read alike, the word is the name."""
-    from ..text.lexical import cut_words
-
     return frozenset(w for snippet in snippets for w in cut_words(fold(snippet)) if len(w) >= 2)
 
 
@@ -160,8 +158,6 @@ def _source_names(source: str, snippets: Sequence[str]) -> dict[str, str]:
     answer's 肖珺 (xiao jun: s-j-n) is that name, though jieba does not tag it as one (肖 / 珺) and its letters
     are .71 alike. The candidates are few (one short answer), so any name may be matched by its sound, not
     only runs of transliteration characters; whole words only, or "Long" (of 长三角) is 兰国 of 芬兰|国家."""
-    from ..text.lexical import cut_words
-
     passages = fold("\n".join(snippets))
     out: dict[str, str] = {}
     for run in _HAN_RUN.findall(_DOTS.sub("", source)):
