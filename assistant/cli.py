@@ -382,9 +382,9 @@ def bench_names_en(passages: Path = typer.Option(..., exists=True, dir_okay=Fals
     result = bench_english_names(passages, questions, tuple(skeleton_min))
     if chinese is not None:
         result["chinese_names"] = bench_chinese_names(chinese, limit)
-    _print_json(result) if json_out else typer.echo("\n".join(f"{'' if k == 'chinese_names' else 'skeleton_min '}"
-                                                            f"{k}: " + " ".join(f"{a}={b}" for a, b in v.items())
-                                                            for k, v in result.items()))
+    label = {k: f"skeleton_min {k}" for k in result if k != "chinese_names"}
+    _print_json(result) if json_out else typer.echo("\n".join(
+        f"{label.get(k, k)}: " + " ".join(f"{a}={b}" for a, b in v.items()) for k, v in result.items()))
 
 
 @bench_app.command("counts")

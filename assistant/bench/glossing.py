@@ -44,8 +44,8 @@ def _bare(name: str) -> str:
     return fold(name).replace("·", "")
 
 
-def _glosses(name: str, passage: str) -> list[str]:
-    return _GLOSS.findall(naming.gloss_english_names(f"It was {name} [1].", [passage]))
+def _glosses(name: str, passage: str, answer: str = "It was {} [1].") -> list[str]:
+    return _GLOSS.findall(naming.gloss_english_names(answer.format(name), [passage]))
 
 
 def bench_english_names(passages_path: Path, questions_path: Path, skeleton_mins: tuple[float, ...] = (),
@@ -85,7 +85,7 @@ def bench_chinese_names(passages_path: Path, limit: int = 300) -> dict:
     for label, template in (("alone", "It was {} [1]."), ("after_the", "The {} won [1].")):
         right = wrong = 0
         for name, passage in pairs:
-            found = _GLOSS.findall(naming.gloss_english_names(template.format(romanise(name)), [passage]))
+            found = _glosses(romanise(name), passage, template)
             good = [g for g in found if _bare(g) == name]
             right, wrong = right + bool(good), wrong + (bool(found) and not good)
         out[label] = {"glossed_right": round(right / max(1, len(pairs)), 3),
