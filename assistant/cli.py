@@ -142,9 +142,12 @@ def ask(question: str, json_out: bool = typer.Option(False, "--json")):
         _fail(exc)
     if json_out:
         _print_json({"text": result.text, "citations": [
-            {"marker": c.marker, "source": c.source, "title": c.title, "snippet": c.snippet} for c in result.citations]})
+            {"marker": c.marker, "source": c.source, "title": c.title, "snippet": c.snippet} for c in result.citations],
+            "refused": result.refused, "refused_by": result.refused_by})
         return
     typer.echo("\n\n" + result.text)
+    if result.refused:  # the gate that refused it, for the operator (types.Refusal), on stderr
+        typer.echo(f"(refused: {result.refused_by})", err=True)
     for c in result.citations:
         typer.echo(f"  [{c.marker}] {c.source} «{c.title}» {c.snippet[:120]}")
 

@@ -76,6 +76,22 @@ class Sources:
     final: bool = True
 
 
+class Refusal:
+    """The gates that refuse an answer (Answer.refused_by), in the order the pipeline meets them."""
+
+    NO_EVIDENCE = "no evidence"  # nothing found, or nothing close enough to the question (Tuning.min_dense)
+    UNHEARD_OF = "unheard of"  # a rare word of the question that no indexed passage holds
+    MODEL = "model"  # the model said its passages do not answer
+    UNSUPPORTED = "unsupported"  # the citation check: no sentence of the answer borne out by a passage
+    KIND = "kind"  # the support states no count / date / person where one was asked
+    PREMISE = "premise"  # the cited passages do not state what the question takes as given (year, count)
+    NAMES = "names"  # the cited article does not hold the names the question gives
+    ENGLISH = "english words"  # an English answer adds words its cited passages lack (Tuning.english_min)
+    CHECK = "model check"  # the model's own P(yes) that the passages state the answer (Tuning.verify_min_yes)
+    NOBODY = "nobody"  # a part pointing at a person after a "who" part the articles do not answer
+    NO_ARTICLE = "no article"  # a question across articles: no article gave a line
+
+
 @dataclass(frozen=True)
 class Answer:
     text: str
@@ -83,6 +99,9 @@ class Answer:
     passages: tuple[Passage, ...] = ()
     refused: bool = False
     lang: str = ""
+    # why a refused answer was refused: the gate that stopped it (Refusal), "direct>pivot" when an English or
+    # Japanese question was refused in its own language and then again through the Chinese pivot
+    refused_by: str = ""
 
 
 @dataclass(frozen=True)

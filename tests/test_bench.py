@@ -89,11 +89,12 @@ def test_bench_gold_scores_answers_keeps_their_citations_and_refuses_without_the
     first, second = result["answers"]
     assert first["ok"] and "南苑饭店" in first["cited"][0]["snippet"] and first["cited"][0]["source"] == "p1"
     assert not second["ok"] and second["cited"] == []
+    assert second["refused_by"] == "model" and result["refused_by"] == {"model": 1}  # the gate that refused it
     # the answerability run indexes neither gold passage: nothing the model says can be cited
     model = FakeListChatModel(responses=["中芬合作平台高层会谈在宁波市南苑饭店举行[1]。", "签约项目三十个[1]。", "UNUSED"])
     out = bench_gold(pf, qf, limit=10, chat_model=model, embeddings=embeddings, leave_out_gold=True)
     assert out["gold_left_out"] and out["passages_indexed"] == 1 and out["refused"] == 1.0
-    assert out["gold_in_answer"] == 0.0
+    assert out["gold_in_answer"] == 0.0 and sum(out["refused_by"].values()) == 2
 
 
 def test_bench_parts_counts_questions_split_and_parts_pointing_back(tmp_path):

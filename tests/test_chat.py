@@ -6,7 +6,7 @@ from assistant.answering.pipeline import Chat
 from assistant.config import Settings
 from assistant.errors import InputError
 from assistant.answering.prompts import NOT_FOUND, REFUSALS
-from assistant.types import Answer, Passage, Sources
+from assistant.types import Answer, Passage, Refusal, Sources
 
 import fakes
 
@@ -50,12 +50,15 @@ def test_model_refusal_token_becomes_a_refusal_in_the_question_language_without_
     chat, _ = make_chat([NOT_FOUND])
     result = chat.answer("瑞安の大会の参加者数は何人でしたか?")
     assert result.refused and result.citations == () and result.text == REFUSALS["ja"]
+    assert result.refused_by == Refusal.MODEL
 
 
 def test_an_answer_the_passages_do_not_bear_out_is_refused_without_citations():
-    chat, _ = make_chat(["2022年北京冬奥会的吉祥物是冰墩墩[1]。"])
-    result = chat.answer("2022年北京冬奥会的吉祥物是什么?")
+    # (a question about the Olympics is refused before the model is asked: no passage names them)
+    chat, _ = make_chat(["瑞安的GDP是3000亿元[1]。"])
+    result = chat.answer("瑞安建成了多少家博士后工作站?")
     assert result.refused and result.citations == () and result.text == REFUSALS["zh-Hans"]
+    assert result.refused_by == Refusal.UNSUPPORTED
 
 
 def test_weak_retrieval_refuses_without_calling_the_model():
@@ -63,6 +66,7 @@ def test_weak_retrieval_refuses_without_calling_the_model():
     result = chat.answer("2022年北京冬奥会的吉祥物是什么?")
     assert result.refused and result.text == REFUSALS["zh-Hans"] and result.citations == ()
     assert model.i == 0  # i counts the calls made
+    assert result.refused_by == Refusal.NO_EVIDENCE
 
 
 def test_traditional_question_gets_a_traditional_answer():
@@ -159,6 +163,13 @@ def test_a_refused_english_answer_is_tried_again_in_chinese_and_translated():
     assert result.text == EN_GIVEN and result.citations and not result.refused
 
 
+def test_an_english_question_refused_in_english_and_again_in_chinese_names_both_gates():
+    chat, model = make_chat(["瑞安建成了多少家博士后工作站?", "Rui'an has a GDP of 300 billion yuan [1].", NOT_FOUND])
+    result = chat.answer("How many postdoctoral workstations has Rui'an built?")
+    assert result.refused and model.i == 3 and result.text == REFUSALS["en"]
+    assert result.refused_by == f"{Refusal.UNSUPPORTED}>{Refusal.MODEL}"
+
+
 def test_an_english_answer_that_holds_needs_no_chinese_pass():
     chat, model = make_chat(["瑞安建成了多少家博士后工作站?", EN_ANSWER])
     result = chat.answer("How many postdoctoral workstations has Rui'an built?")
@@ -217,17 +228,18 @@ def test_an_english_question_quoting_a_chinese_name_is_translated_and_answered_i
     assert result.text.startswith("Rui'an (瑞安) has built 9") and result.citations
 
 
-@pytest.mark.parametrize("question, answer", [
-    ("瑞安建成了多少家博士后工作站?", "瑞安建成了博士后工作站[1]。"),  # no count in the answer
-    ("谁为瑞安博士后工作站揭牌?", "瑞安建成了9家博士后工作站[1]。"),  # the passage names nobody
-    ("瑞安的博士后工作站是哪天建成的?", "瑞安建成了9家博士后工作站[1]。"),  # nor any date
-    ("第二届大会上瑞安建成了多少家博士后工作站?", "瑞安建成了9家博士后工作站[1]。"),  # nor a second edition
-    ("温州建成了多少家博士后工作站?", "温州建成了9家博士后工作站[1]。"),  # another city than the passage's
+@pytest.mark.parametrize("question, answer, why", [
+    ("瑞安建成了多少家博士后工作站?", "瑞安建成了博士后工作站[1]。", Refusal.KIND),  # no count in the answer
+    ("谁为瑞安博士后工作站揭牌?", "瑞安建成了9家博士后工作站[1]。", Refusal.KIND),  # the passage names nobody
+    ("瑞安的博士后工作站是哪天建成的?", "瑞安建成了9家博士后工作站[1]。", Refusal.KIND),  # nor any date
+    ("第二届大会上瑞安建成了多少家博士后工作站?", "瑞安建成了9家博士后工作站[1]。", Refusal.PREMISE),  # nor a 2nd edition
+    ("温州建成了多少家博士后工作站?", "温州建成了9家博士后工作站[1]。", Refusal.UNHEARD_OF),  # no passage names 温州
 ])
-def test_support_that_does_not_state_what_was_asked_is_a_refusal(question, answer):
+def test_support_that_does_not_state_what_was_asked_is_a_refusal(question, answer, why):
     chat, _ = make_chat([answer])
     result = chat.answer(question)
     assert result.refused and not result.citations and result.text == REFUSALS["zh-Hans"]
+    assert result.refused_by == why
 
 
 def test_a_year_the_question_gives_must_stand_in_an_article_that_dates_its_event():
@@ -322,6 +334,7 @@ def test_a_pronoun_after_a_who_the_articles_do_not_answer_is_refused_without_a_m
     chat, model = make_chat([NOT_FOUND, "瑞安建成了9家博士后工作站[1]。"])
     result = chat.answer("瑞安大会由谁主持?他担任什么职务?")
     assert result.refused and result.citations == () and model.i == 1
+    assert result.refused_by == f"{Refusal.MODEL} | {Refusal.NOBODY}"  # each part's gate
 
 
 def test_a_part_the_articles_do_not_answer_is_named_with_the_refusal_and_the_rest_kept():
@@ -608,7 +621,7 @@ def test_the_model_asked_whether_its_cited_passage_states_the_answer_decides_las
     result = chat.answer("瑞安建成了多少家博士后工作站?")
     assert result.refused is refused
     if refused:  # below the floor: a refusal in the question's language, nothing cited
-        assert result.text == REFUSALS["zh-Hans"] and result.citations == ()
+        assert result.text == REFUSALS["zh-Hans"] and result.citations == () and result.refused_by == Refusal.CHECK
     # None: a model that cannot tell (a fake, an endpoint without log-probabilities) leaves the answer alone
     (messages,) = asked  # the question, the answer without its markers and the passage it cites
     prompt = messages[-1][1]
@@ -759,6 +772,7 @@ def test_a_translation_of_the_checked_answer_adding_what_its_passage_never_says_
     chat, model = make_chat(["瑞安建成了多少家博士后工作站?", ZH_ANSWER, invented], pivot="first", tuning=strict)
     result = chat.answer("How many postdoctoral workstations has Rui'an built?")
     assert model.i == 3 and result.refused and result.text == REFUSALS["en"] and result.citations == ()
+    assert result.refused_by == Refusal.ENGLISH
 
 
 def test_a_translated_answer_spelling_its_sources_name_by_sound_keeps_it_with_the_original():

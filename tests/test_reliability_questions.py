@@ -71,6 +71,18 @@ def test_cli_refuses_an_empty_question_with_a_message(seeded, local_probe):
     assert local_probe.prompts == []  # the CLI does not warm up: no call at all
 
 
+def test_cli_says_which_check_refused_an_answer(seeded, local_probe):
+    """No article names the Winter Olympics: refused before the model is asked, and the operator is told why
+    (stderr beside the refusal; refused / refused_by in --json)."""
+    question = "2022年北京冬奥会的吉祥物是什么?"
+    result = cli(["ask", question], {"ASSISTANT_STORE_DIR": str(seeded.store_dir)})
+    assert result.exit_code == 0 and "(refused: unheard of)" in result.stderr
+    assert local_probe.prompts == []
+    result = cli(["ask", "--json", question], {"ASSISTANT_STORE_DIR": str(seeded.store_dir)})
+    out = json.loads(result.stdout)
+    assert out["refused"] is True and out["refused_by"] == "unheard of" and out["citations"] == []
+
+
 def test_characters_that_cleaning_removes_do_not_count_towards_the_limit(seeded, embeddings):
     padded = "\x00" * 11_000 + QUESTION + "\u200b" * 2_000 + " \n" * 4_000  # 20,000+ characters as sent
     assert len(padded) > 20_000

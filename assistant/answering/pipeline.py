@@ -26,7 +26,7 @@ from ..text.segment import clauses, map_markers, strip_markers
 from ..llm.adapters import stream_text, yes_probability
 from .prompts import (NOT_FOUND, ORIGINAL_WORDS, answer_messages, condense_messages, refusal, retranslate_messages, verify_messages,
                       translate_answer_messages, translate_messages)
-from ..types import Answer, Citation, Passage, RecordField, Sources
+from ..types import Answer, Citation, Passage, RecordField, Refusal, Sources
 
 
 def clean_question(question, max_chars: int) -> str:
@@ -158,7 +158,8 @@ def join_answers(parts: Sequence[str], results: Sequence[Answer], lang: str) -> 
     question and the refusal; refused only when every part is."""
     passages = tuple({p.chunk_id: p for r in results for p in r.passages}.values())
     if all(r.refused for r in results):
-        return Answer(text=refusal(lang), passages=passages, refused=True, lang=lang)
+        return Answer(text=refusal(lang), passages=passages, refused=True, lang=lang,
+                      refused_by=" | ".join(r.refused_by for r in results))
     lines, citations, number = [], [], {}
     for part, result in zip(parts, results):
         if result.refused:
@@ -410,7 +411,7 @@ class Chat:
             back = n > 0 and points_back(part)
             if back and results[-1].refused and asked_kind(parts[n - 1]) == PERSON and points_to_person(part):
                 # "他擔任什麼職務?" after a "who" the articles do not answer: nobody to ask about
-                results.append(Answer(text=refusal(lang), refused=True, lang=lang))
+                results.append(Answer(text=refusal(lang), refused=True, lang=lang, refused_by=Refusal.NOBODY))
             else:
                 seen, last, started = {p.chunk_id for p in shown}, shown, False
                 for item in self._stream_one(part, history + before if back else history, lang):
@@ -467,8 +468,11 @@ class Chat:
         turn.passages = tuple(passages)
         yield Sources(tuple(Passage(sn.chunk_id, sn.source, sn.title, sn.text, 0.0, sn.start, sn.end)
                             for sn in turn.snippets))
-        if not turn.snippets or (not across and self._unheard_of(question, turn.snippets)):
-            yield from self._refuse(lang, turn.passages)
+        if not turn.snippets:
+            yield from self._refuse(lang, turn.passages, Refusal.NO_EVIDENCE)
+            return
+        if not across and self._unheard_of(question, turn.snippets):
+            yield from self._refuse(lang, turn.passages, Refusal.UNHEARD_OF)
             return
         pivot = "" if across else self._pivot(lang, standalone, turn.snippets)
         first = self.settings.pivot == "first" and pivot
@@ -476,7 +480,10 @@ class Chat:
                              self._answer_via(pivot, turn) if first else self._answer_direct(turn))
         if result.refused and pivot and self.settings.pivot == "fallback":
             # refused in the question's language: the Chinese answer, checked word against word, may hold
+            direct = result.refused_by
             result = yield from self._answer_via(pivot, turn)
+            if result.refused:
+                result = replace(result, refused_by=f"{direct}>{result.refused_by}")
         if result.refused and not turn.streamed:
             yield result.text
         yield result
@@ -566,7 +573,8 @@ class Chat:
                 if not pivot:
                     yield from self._emit(turn, line, "\n")
         if not citations:
-            return Answer(text=refusal(lang), passages=turn.passages, refused=True, lang=lang)
+            return Answer(text=refusal(lang), passages=turn.passages, refused=True, lang=lang,
+                          refused_by=Refusal.NO_ARTICLE)
         text = "\n".join(lines)
         if pivot:
             text = yield from self._translate_lines(turn, lines, citations, self._people_named(citations))
@@ -659,10 +667,10 @@ class Chat:
         yield (after if turn.streamed else "") + text
         turn.streamed = True
 
-    def _refuse(self, lang: str, passages) -> Iterator[str | Answer]:
+    def _refuse(self, lang: str, passages, why: str) -> Iterator[str | Answer]:
         text = refusal(lang)
         yield text
-        yield Answer(text=text, passages=tuple(passages), refused=True, lang=lang)
+        yield Answer(text=text, passages=tuple(passages), refused=True, lang=lang, refused_by=why)
 
     @staticmethod
     def _pivot(lang: str, standalone: str, snippets) -> str:
@@ -704,7 +712,8 @@ class Chat:
             text = self._names(text, checked.citations, lang, source=checked.text)
             if not self._adds_what_it_cites(text, turn, checked.citations):
                 # "…is held by Doctor Who" for a checked 神秘博士: the passage answered another question
-                return replace(checked, text=refusal(lang), citations=(), refused=True, lang=lang)
+                return replace(checked, text=refusal(lang), citations=(), refused=True, lang=lang,
+                               refused_by=Refusal.ENGLISH)
         return Answer(text=text, citations=checked.citations, passages=turn.passages, lang=lang)
 
     def _finish(self, raw: str, turn: _Turn, lang: str) -> Answer:
@@ -714,9 +723,11 @@ class Chat:
         and, but for a question across articles, the names it gives); and, when Tuning.verify_min_yes is set, the
         model's own low P(yes) that its cited passages state the answer."""
         passages = turn.passages
-        refused = Answer(text=refusal(turn.lang), passages=passages, refused=True, lang=turn.lang)
+        def refused(why: str) -> Answer:
+            return Answer(text=refusal(turn.lang), passages=passages, refused=True, lang=turn.lang, refused_by=why)
+
         if NOT_FOUND in raw or not raw.strip():
-            return refused
+            return refused(Refusal.MODEL)
         text, citations = self._checked(match_script(raw.strip(), lang), turn)
         # not one sentence borne out by the passages: the model answered from elsewhere (its own
         # knowledge, or a guess); a cited passage that states no count for "how many", or the 2019 meeting
@@ -729,21 +740,24 @@ class Chat:
         articles = [self.retriever.article_text(src) for src in sources]
         records = self.retriever.records()  # an article's dates are what it states too (its publication date)
         dated = [records[src].line() for src in sources if src in records]
-        if not citations or not answers_kind(turn.kind, text, citations, turn.people) or \
-                not states_premise(question, premise, articles + dated):
-            return refused
+        if not citations:
+            return refused(Refusal.UNSUPPORTED)
+        if not answers_kind(turn.kind, text, citations, turn.people):
+            return refused(Refusal.KIND)
+        if not states_premise(question, premise, articles + dated):
+            return refused(Refusal.PREMISE)
         # the names a question gives may stand anywhere in the cited article: its city in the title or
         # first paragraph, the speaker a sentence before the cited one
         if not turn.across and not names_stated(question, articles, turn.names, turn.mapped):
-            return refused
+            return refused(Refusal.NAMES)
         text = self._names(text, citations, lang, [s.text for s in turn.snippets])
         # refused, an English question tries the Chinese answer next
         if not self._adds_what_it_cites(text, turn, citations):
-            return refused
+            return refused(Refusal.ENGLISH)
         # last, the model itself is asked whether the passages it cites state this answer: a sentence
         # close to its passage in words and vector may still answer another question than the one asked
         if not self._stated(turn.question if lang == turn.lang else turn.standalone, text, citations):
-            return refused
+            return refused(Refusal.CHECK)
         return Answer(text=text, citations=citations, passages=passages, lang=lang)
 
     def _checked(self, text: str, turn: _Turn) -> tuple[str, tuple[Citation, ...]]:

@@ -5,6 +5,7 @@ import json
 import statistics
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 from ..config import Settings
@@ -232,7 +233,7 @@ def bench_gold(passages_path: Path, questions_path: Path, limit: int = 100, dist
     needed = answering_ids(questions, rows) if leave_out_gold else {q["passage_id"] for q in questions}
     others = [r for r in rows if r["id"] not in needed][:distractors]
     chosen = ([] if leave_out_gold else [r for r in rows if r["id"] in needed]) + others
-    hits, refused, firsts, totals, per = 0, 0, [], [], []
+    hits, refused, firsts, totals, per, why = 0, 0, [], [], [], Counter()
     with tempfile.TemporaryDirectory(prefix="assistant-gold-") as tmp:
         s = base.model_copy(update={"store_dir": Path(tmp), "chroma_url": "", "collection": "gold"})
         assistant = Assistant(s, chat_model=chat_model, embeddings=embeddings)
@@ -246,7 +247,10 @@ def bench_gold(passages_path: Path, questions_path: Path, limit: int = 100, dist
             ok = any(normalise_answer(g) and normalise_answer(g) in text for g in golds)
             hits += ok
             refused += bool(result is not None and not result.citations)
+            if result is not None and not result.citations:
+                why[result.refused_by or "?"] += 1
             per.append({"id": q["id"], "ok": ok, "answer": result.text if result else "", "gold": golds,
+                        "refused_by": result.refused_by if result else "",
                         "cited": [{"source": c.source, "snippet": c.snippet} for c in result.citations]
                         if result else []})
             if show:
@@ -255,6 +259,9 @@ def bench_gold(passages_path: Path, questions_path: Path, limit: int = 100, dist
     n = len(questions)
     return {"gold_in_answer": round(hits / n, 3), "refused": round(refused / n, 3), "questions": n,
             "gold_left_out": leave_out_gold,
+            # the gate that refused each refusal ("direct>pivot": refused in the question's language, then
+            # through the Chinese pivot); "?" an answer without citations the pipeline did not mark refused
+            "refused_by": dict(why.most_common()),
             "passages_indexed": len(chosen), "index_chunks_per_s": round(rate, 2),
             "ttft_p50_s": round(statistics.median(firsts), 2), "total_p50_s": round(statistics.median(totals), 2),
             "answers": per}
