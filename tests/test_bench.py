@@ -79,7 +79,8 @@ def test_bench_gold_scores_answers_keeps_their_citations_and_refuses_without_the
         {"id": "p3", "title": "無錫", "text": "無錫高新區代表團出訪歐洲,走訪德國和芬蘭的企業。"},
     ]
     questions = [
-        {"id": "q1", "question": "中芬合作平台高层会谈在哪里举行?", "answers": ["南苑饭店"], "passage_id": "p1"},
+        # the gold a span with its full stop: the answer's [1] before it is notation, not a word of the answer
+        {"id": "q1", "question": "中芬合作平台高层会谈在哪里举行?", "answers": ["南苑饭店举行。"], "passage_id": "p1"},
         {"id": "q2", "question": "国际科技开放合作大会签约了多少项目?", "answers": ["三十个"], "passage_id": "p2"},
     ]
     pf, qf = _write_set(tmp_path, passages, questions)

@@ -189,13 +189,16 @@ def bench_answers(questions_path: Path, limit: int = 0, pipelines=("grounded", "
 
 
 def normalise_answer(text: str) -> str:
-    """The scorer's normal form: NFKC, Traditional→Simplified, lower case, no spaces or separators."""
+    """The scorer's normal form (NFKC, Traditional→Simplified, lower case, no spaces or separators), and, as
+    SQuAD's and CMRC 2018's own evaluation scripts do, no punctuation; an answer's [n] citation markers are
+    notation, not its words: "…达至20个[1]。" holds the gold "…达至20个。", "20-18" the gold "20–18"."""
     import unicodedata
 
     from ..text.language import convert
+    from ..text.segment import strip_markers
 
-    text = convert(unicodedata.normalize("NFKC", text), "t2s").lower()
-    return "".join(ch for ch in text if ch not in " \t\n\r,，、\u00a0\u3000")
+    text = convert(unicodedata.normalize("NFKC", strip_markers(text)), "t2s").lower()
+    return "".join(ch for ch in text if ch not in " \t\n\r\u00a0\u3000" and not unicodedata.category(ch).startswith("P"))
 
 
 def _golds(q: dict) -> list[str]:
