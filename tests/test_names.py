@@ -49,6 +49,14 @@ def test_romanise_reads_words_and_names():
     assert romanise("孫學光", person=True) == "Sun Xueguang"  # Traditional folds first
 
 
+def test_common_words_have_their_dictionary_english_and_names_none():
+    from assistant.retrieval.crosslingual import english_gloss
+
+    assert english_gloss("负责人") == "person in charge" and english_gloss("對接") == "join up"  # no "to"
+    assert english_gloss("名片") == "card"  # the aside "(business)" dropped
+    assert english_gloss("宁波") == "" and english_gloss("朋友圈") == ""  # names (capitalised pinyin): pinyin stays
+
+
 @pytest.mark.parametrize("answer, snippet, expected", [
     # a guessed romanisation close to a name in the cited passage gets the original after it
     ("The consul general was Mr. Li Qingjiang [1].", "中国驻里昂总领事陆青江会见了代表团。",
@@ -57,6 +65,11 @@ def test_romanise_reads_words_and_names():
      "It is the Satakunta (萨塔昆塔) Greater Region [1]."),
     # Chinese left in an English sentence gets its pinyin in front
     ("The president is 孙学光 [1].", "法中孵化器联盟协会会长孙学光。", "The president is Sun Xueguang (孙学光) [1]."),
+    # ... common words their dictionary English, not pinyin (a reader learns nothing from "Fuzeren"), and
+    # apart from the word the model glued them to ("The main负责人")
+    ("The main负责人 of the city spoke [1].", "市政府主要负责人表示", "The main person in charge (负责人) of the city spoke [1]."),
+    ("It opened channels for中外 cooperation [1].", "搭建中外合作渠道", "It opened channels for Sino-foreign (中外) cooperation [1]."),
+    ("The Steelmen队 lost [1].", "钢人队输了。", "The Steelmen Dui (队) lost [1]."),  # one character: many senses
     # a Japanese article's 氏 marks a person: the name without it, as surname and given name
     ("陳嘉賢氏 spoke [1].", "香港貿易発展局の首席代表の陳嘉賢氏", "Chen Jiaxian (陳嘉賢氏) spoke [1]."),
     # ... once, when the model already put the original after it

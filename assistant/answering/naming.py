@@ -12,9 +12,9 @@ import functools
 import re
 from typing import Sequence
 
-from ..retrieval.crosslingual import english_name, pinyin_syllables, romanise
+from ..retrieval.crosslingual import english_gloss, english_name, pinyin_syllables, romanise
 from ..text.language import HAN, has_kana
-from ..text.lexical import STOP_WORDS, cut_words, fold, person_names, unfamiliar_names
+from ..text.lexical import STOP_WORDS, cut_words, fold, person_names, unfamiliar_names, unknown_or_proper
 
 BRACKETED = re.compile(r"\([^()]*\)|（[^（）]*）")  # a name's original, or any aside
 _HAN_RUN = re.compile(f"[{HAN}](?:[{HAN}·・]*[{HAN}])?")
@@ -188,7 +188,7 @@ def gloss_english_names(text: str, snippets: Sequence[str], source: str = "") ->
     pieces, last = [], 0
     for lo, hi in _outside_brackets(text):
         pieces.append(text[last:lo])
-        pieces.append(_HAN_RUN.sub(lambda m: _pinyin_first(m.group(), people), text[lo:hi]))
+        pieces.append(_HAN_RUN.sub(lambda m: _latin_first(m, people), text[lo:hi]))
         last = hi
     text = "".join(pieces) + text[last:]
     candidates, foreign, known = _candidates(snippets), _transliterations(snippets), _words(snippets)
@@ -234,12 +234,31 @@ def _one_original(m: re.Match) -> str:
 _HONORIFIC = re.compile(f"([{HAN}]{{2,4}})氏$")
 
 
-def _pinyin_first(run: str, people: set[str]) -> str:
+def _latin_first(m: re.Match, people: set[str]) -> str:
+    """Chinese the model left in an English sentence, with Latin in front of it: a person's name or any other
+    name in pinyin, common words in their dictionary English ("mainFuzeren (负责人)" was written for main
+    负责人, now "main person in charge (负责人)"); a word apart from the Latin beside it."""
+    run = m.group()
     if len(run) > MAX_RUN:
         return run
     if honoured := _HONORIFIC.fullmatch(run):
-        return f"{romanise(honoured.group(1), person=True)} ({run})"
-    return f"{romanise(run, person=fold(run) in people)} ({run})"
+        latin = romanise(honoured.group(1), person=True)
+    else:
+        person = fold(run) in people
+        latin = ("" if person else _common_english(run)) or romanise(run, person=person)
+    before = " " if m.start() > 0 and m.string[m.start() - 1].isalnum() else ""
+    after = " " if m.end() < len(m.string) and m.string[m.end()].isalnum() else ""
+    return f"{before}{latin} ({run}){after}"
+
+
+def _common_english(run: str) -> str:
+    """The English of a run of common Chinese words, each of two characters or more with a dictionary gloss
+    (text.crosslingual.english_gloss), none a name nor a word jieba does not know; "" otherwise (本赛季 has
+    the lone 本: it keeps its pinyin)."""
+    if unknown_or_proper(run):
+        return ""
+    glosses = [english_gloss(w) if len(w) >= 2 else "" for w in cut_words(fold(run))]
+    return " ".join(glosses) if glosses and all(glosses) else ""
 
 
 def romanised_names(text: str, known: Sequence[str] = ()) -> str:

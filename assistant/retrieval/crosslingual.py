@@ -79,6 +79,34 @@ def english_name(han: str) -> str:
     return _english_names().get(fold(han), "")
 
 
+_GLOSS_WORDS = re.compile(r"[A-Za-z][a-z'-]*(?: [a-z][a-z'-]*){0,3}")  # Sino-foreign, person in charge
+
+
+@functools.lru_cache(maxsize=1)
+def _common_glosses() -> dict[str, str]:
+    """Simplified word of 2+ characters → the English of its first common-word entry: one whose pinyin is
+    lower case (CC-CEDICT capitalises a proper noun's: Ning2 bo1, Peng2 you5 quan1), its first gloss that is
+    no cross-reference, without asides or a verb's "to" (负责人 → person in charge, 对接 → join up, 名片 →
+    card, 赛季 → season), and only when that is one to four plain words."""
+    out: dict[str, str] = {}
+    for simp, pinyin, glosses in _entries():
+        if len(simp) < 2 or simp in out or not pinyin[:1].islower():
+            continue
+        first = next((g for g in glosses.split("/") if g and not g.startswith("CL:")
+                      and not any(g.lower().startswith(s) for s in _SKIP_GLOSS)), "")
+        plain = re.sub(r"^to ", "", " ".join(_PAREN.sub(" ", first).split()))
+        if _GLOSS_WORDS.fullmatch(plain):
+            out[simp] = plain
+    return out
+
+
+def english_gloss(han: str) -> str:
+    """The English CC-CEDICT gives a common Chinese word (either script; not a name), or "" when none."""
+    from ..text.lexical import fold
+
+    return _common_glosses().get(fold(han), "")
+
+
 @functools.lru_cache(maxsize=1)
 def _pinyin() -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
     """Simplified word → its toneless syllables (the first entry), and character → its commonest reading
