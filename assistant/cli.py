@@ -430,6 +430,25 @@ def bench_parts(questions: Path = typer.Option(..., exists=True, dir_okay=False)
             "\n  " + " | ".join(parts) for parts in result["examples"]))
 
 
+@bench_app.command("scripts")
+def bench_scripts(passages: Path = typer.Option(..., exists=True, dir_okay=False),
+                  questions: Path = typer.Option(..., exists=True, dir_okay=False),
+                  limit: int = 400, json_out: bool = typer.Option(False, "--json")):
+    """Chinese questions in either script over passages in either script (a Simplified set and its OpenCC
+    Traditional twin), no LLM: hit@1/@5, hybrid and dense, searched as asked and by both scripts' vector."""
+    force_offline()
+    from .bench.languages import bench_scripts as run
+
+    result = run(passages, questions, limit=limit)
+    if json_out:
+        _print_json(result)
+        return
+    typer.echo(f"{result['questions']} questions, {result['passages']} passages")
+    for key, row in result.items():
+        if isinstance(row, dict):
+            typer.echo(f"  {key:38s} hit@1 {row['hit@1']:.3f}  hit@5 {row['hit@5']:.3f}")
+
+
 @bench_app.command("languages")
 def bench_languages(bench_dir: Path = typer.Option(Path("../shared/bench"), "--bench-dir", exists=True, file_okay=False),
                     n: int = 150, write: bool = typer.Option(False, "--write"),

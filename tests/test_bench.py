@@ -258,3 +258,18 @@ def test_bench_novel_judges_an_english_answer_by_the_dictionary(tmp_path):
     ]}, ensure_ascii=False), encoding="utf-8")
     result = bench_novel([run], [questions])["run.json"]
     assert result["judged"] == 2 and result["floor_0.34"] == {"refused": 1, "of_them_right": 0}
+
+
+def test_bench_scripts_searches_each_script_over_each_as_asked_and_by_both(tmp_path, embeddings):
+    from assistant.bench.languages import bench_scripts
+
+    passages = [{"id": "p1", "title": "宁波", "text": "宁波在美国、德国、澳大利亚、意大利设立了海外合作中心。"},
+                {"id": "p2", "title": "金华", "text": "首届国际科技开放合作大会在金华开幕,签约项目三十个。"}]
+    questions = [{"id": "q1", "question": "宁波在哪些国家设立了海外合作中心?", "answers": ["澳大利亚"], "passage_id": "p1"},
+                 {"id": "q2", "question": "金华的大会签约了多少项目?", "answers": ["三十个"], "passage_id": "p2"}]
+    pf, qf = _write_set(tmp_path, passages, questions)
+    result = bench_scripts(pf, qf, limit=10, embeddings=embeddings)
+    assert result["questions"] == 2 and result["passages"] == 2
+    rows = [k for k in result if "->" in k]
+    assert len(rows) == 16  # 2 question scripts x 2 passage scripts x hybrid/dense x as asked/both
+    assert result["hant->hans hybrid both scripts"]["hit@1"] == 1.0

@@ -113,3 +113,12 @@ def test_a_chinese_answer_writes_japanese_kanji_it_copied_in_chinese():
     assert match_script("副省長宋軍継", "zh-Hant") == "副省長宋軍繼"
     # ordinary Chinese that a Japanese converter would rewrite (沪, 研) stays as written
     assert match_script("芬兰驻沪副总领事参观研究所", "zh-Hans") == "芬兰驻沪副总领事参观研究所"
+
+
+def test_a_chinese_text_in_the_other_script():
+    from assistant.text.language import other_script
+
+    assert other_script("寧波在海外設立了合作中心") == "宁波在海外设立了合作中心"
+    assert other_script("宁波在海外设立了合作中心") == "寧波在海外設立了合作中心"
+    assert other_script("日本で梅雨がないのは北海道とどこか。") == ""  # Japanese kanji are not converted
+    assert other_script("Who led the delegation?") == "" and other_script("日本") == ""  # the same in both

@@ -104,3 +104,35 @@ def test_the_index_tells_which_words_some_article_mentions(seeded_assistant):
     assert retriever.mentions("申思特") and retriever.mentions("宋軍継")  # a Japanese form folds to the index's
     assert not retriever.mentions("李家超") and not retriever.mentions("大莱龙")
     assert retriever.mentions("プロジェクト") and not retriever.mentions("シベリア")  # katakana: the whole word
+
+
+def test_a_chinese_question_is_searched_by_both_its_scripts():
+    """The vector halfway between the question's Traditional and Simplified forms; as asked when turned off,
+    and for a question in another language (Japanese kanji are not Chinese)."""
+    import math
+
+    from assistant.retrieval.hybrid import question_vector
+
+    class Recording:
+        def __init__(self):
+            self.seen = []
+
+        def embed_query(self, text):
+            self.seen.append(text)
+            return [1.0, 0.0] if len(self.seen) == 1 else [0.0, 1.0]
+
+    emb = Recording()
+    vector = question_vector(emb, "寧波在海外設立了哪些合作中心?")
+    assert emb.seen == ["寧波在海外設立了哪些合作中心?", "宁波在海外设立了哪些合作中心?"]
+    assert vector == pytest.approx([1 / math.sqrt(2), 1 / math.sqrt(2)])
+    for question, both in (("寧波在海外設立了哪些合作中心?", False), ("瑞安の大会はいつでしたか?", True)):
+        emb = Recording()
+        assert question_vector(emb, question, both) == [1.0, 0.0] and emb.seen == [question]
+
+
+def test_a_traditional_question_finds_the_simplified_sentence_that_answers_it(seeded_assistant):
+    """Asked in Traditional, the sentence of a Simplified article naming the countries of Ningbo's overseas
+    centres is found as it is in Simplified (as asked, the Traditional question's vector missed it)."""
+    question = "寧波在海外設立合作中心的國家裡,除了美國和德國以外,還提到了哪兩個國家?"
+    passages = seeded_assistant.search(question, k=5)
+    assert any("澳大利亚" in p.text for p in passages), [p.text[:40] for p in passages]

@@ -134,3 +134,40 @@ def bench_mixed(bench_dir: Path, limit: int = 100, distractors: int = 150,
         finally:
             hybrid.LIFT_SHARE = keep
     return out
+
+
+def bench_scripts(passages_path: Path, questions_path: Path, limit: int = 400, settings: Settings | None = None,
+                  embeddings=None) -> dict:
+    """Chinese questions in either script over Chinese passages in either script (OpenCC from a Simplified set;
+    `limit` questions spread evenly over it): hit@1 / hit@5, hybrid and dense, with each question searched by
+    its own vector and by the vector halfway between its two scripts (Tuning.both_scripts), through the
+    product's own search. Two stores: the passages as given and converted to Traditional."""
+    import tempfile
+
+    from ..app import Assistant
+    from .runs import index_articles, passages_as_articles, rank_of
+
+    base = settings or Settings()
+    rows = read_jsonl(passages_path)
+    questions = read_jsonl(questions_path)
+    questions = questions[::max(1, len(questions) // limit)][:limit]
+    out: dict = {"questions": len(questions), "passages": len(rows)}
+    for pscript in ("hans", "hant"):
+        converted = rows if pscript == "hans" else [
+            dict(r, text=convert(r["text"], "s2t"), title=convert(r.get("title", ""), "s2t"), lang="") for r in rows]
+        with tempfile.TemporaryDirectory(prefix="assistant-scripts-") as tmp:
+            store = base.model_copy(update={"store_dir": Path(tmp), "chroma_url": "", "collection": "scripts"})
+            index_articles(Assistant(store, embeddings=embeddings), passages_as_articles(converted))
+            for both in (False, True):
+                tuning = base.tuning.model_copy(update={"both_scripts": both})
+                assistant = Assistant(store.model_copy(update={"tuning": tuning}), embeddings=embeddings)
+                for qscript in ("hans", "hant"):
+                    for mode in ("hybrid", "dense"):
+                        ranks = []
+                        for q in questions:
+                            text = q["question"] if qscript == "hans" else convert(q["question"], "s2t")
+                            ranks.append(rank_of(q["passage_id"], assistant.retriever.search(text, k=30, mode=mode), 10))
+                        key = f"{qscript}->{pscript} {mode} {'both scripts' if both else 'as asked'}"
+                        out[key] = {"hit@1": round(sum(r == 1 for r in ranks) / len(ranks), 3),
+                                    "hit@5": round(sum(r is not None and r <= 5 for r in ranks) / len(ranks), 3)}
+    return out

@@ -14,7 +14,7 @@ from ..errors import InputError, StoreError
 from ..index.keyword import KeywordIndex
 from ..corpus.records import record_from_json
 from ..text.dates import ymd
-from ..text.language import HAN, detect_lang
+from ..text.language import HAN, detect_lang, other_script
 from ..text.lexical import fold
 from ..types import EventRecord, Passage
 from .rerank import IdentityReranker, Reranker
@@ -129,6 +129,19 @@ def keyword_overlap(index: KeywordIndex, query: str, texts: list[str], focus_boo
     return [sum(weight[t] for t in tt) / total for tt in text_tokens]
 
 
+def question_vector(embeddings, question: str, both_scripts: bool = True) -> list[float]:
+    """A question's e5 vector; a Chinese question's, the vector halfway between its Traditional and Simplified
+    forms (Tuning.both_scripts): e5 scores a question in one script lower against passages in the other, and
+    an article may be in either."""
+    vector = embeddings.embed_query(question)
+    other = other_script(question) if both_scripts else ""
+    if not other:
+        return vector
+    total = [a + b for a, b in zip(vector, embeddings.embed_query(other))]
+    norm = math.sqrt(sum(x * x for x in total)) or 1.0
+    return [x / norm for x in total]
+
+
 class Retriever:
     """Keeps the keyword index in step with the store's generation; never rebuilds it per query."""
 
@@ -206,7 +219,8 @@ class Retriever:
         pool = max(self.settings.tuning.dense_pool, 3 * k)
         dense, lift = [], {}
         if mode != "keyword":
-            vector = vector if vector is not None else self.embeddings.embed_query(query)
+            vector = vector if vector is not None else \
+                question_vector(self.embeddings, query, self.settings.tuning.both_scripts)
             dense = self.store.dense_search(vector, pool, flt.where())
             prior = language_lift(vector, getattr(self.embeddings, "model_id", ""))
             lift = {c.chunk_id: prior.get(self._language.get(c.chunk_id, ""), 0.0) for c in dense} if prior else {}

@@ -59,6 +59,16 @@ def to_traditional(text: str) -> str:
     return convert(text, "s2t")
 
 
+def other_script(text: str) -> str:
+    """A Chinese text in the other Chinese script (Traditional → Simplified, Simplified → Traditional), or ""
+    when it is not Chinese (Japanese kanji are not converted) or reads the same in both."""
+    lang = detect_lang(text)
+    if not lang.startswith("zh"):
+        return ""
+    other = to_simplified(text) if lang == "zh-Hant" else to_traditional(text)
+    return other if other != text else ""
+
+
 def _in_japanese(ch: str) -> bool:
     """Whether Japanese text can hold the character: it is in Japan's character set (JIS X 0208 and
     Microsoft's extensions, as cp932 encodes them). 华, 书, 职 are not; 里, 干, 周 are, whatever they mean."""
