@@ -11,7 +11,7 @@ TORCH_WHEELS := $(wildcard /opt/wheels)
 FIND_LINKS := --find-links $(WHEELS) $(if $(TORCH_WHEELS),--find-links /opt/wheels)
 STAMP := $(VENV)/.installed
 
-.PHONY: install models ingest serve test test-fast bench-retrieval bench-answers bench-dev bench-team bench-gold bench-names bench-unheard browser clean-store
+.PHONY: install models ingest serve test test-fast bench-retrieval bench-answers bench-scripts bench-dev bench-team bench-gold bench-names bench-unheard browser clean-store
 
 install: $(STAMP)
 
@@ -50,6 +50,10 @@ test-fast: install
 
 bench-retrieval: install
 	$(VENV)/bin/assistant bench retrieval --passages ../shared/bench/cmrc2018_dev/passages.jsonl --questions ../shared/bench/cmrc2018_dev/questions.jsonl --limit 500
+
+# a Chinese question in either script over passages in either script: as asked vs both scripts' vector (no LLM)
+bench-scripts: install
+	$(VENV)/bin/assistant bench scripts --passages $(SHARED)/bench/xquad/passages.jsonl --questions $(SHARED)/bench/xquad/questions.jsonl --limit 400
 
 bench-answers: install
 	$(VENV)/bin/assistant bench answers
