@@ -70,6 +70,8 @@ def test_common_words_have_their_dictionary_english_and_names_none():
     ("The main负责人 of the city spoke [1].", "市政府主要负责人表示", "The main person in charge (负责人) of the city spoke [1]."),
     ("It opened channels for中外 cooperation [1].", "搭建中外合作渠道", "It opened channels for Sino-foreign (中外) cooperation [1]."),
     ("The Steelmen队 lost [1].", "钢人队输了。", "The Steelmen Dui (队) lost [1]."),  # one character: many senses
+    ("Figaro (费加罗)集团下属公司 is a provider [1].", "费加罗集团下属公司",
+     "Figaro (费加罗) group subordinate company (集团下属公司) is a provider [1]."),
     # a Japanese article's 氏 marks a person: the name without it, as surname and given name
     ("陳嘉賢氏 spoke [1].", "香港貿易発展局の首席代表の陳嘉賢氏", "Chen Jiaxian (陳嘉賢氏) spoke [1]."),
     # ... once, when the model already put the original after it

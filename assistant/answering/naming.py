@@ -188,7 +188,7 @@ def gloss_english_names(text: str, snippets: Sequence[str], source: str = "") ->
     pieces, last = [], 0
     for lo, hi in _outside_brackets(text):
         pieces.append(text[last:lo])
-        pieces.append(_HAN_RUN.sub(lambda m: _latin_first(m, people), text[lo:hi]))
+        pieces.append(_HAN_RUN.sub(lambda m: _latin_first(m, people, text[lo - 1:lo], text[hi:hi + 1]), text[lo:hi]))
         last = hi
     text = "".join(pieces) + text[last:]
     candidates, foreign, known = _candidates(snippets), _transliterations(snippets), _words(snippets)
@@ -234,10 +234,11 @@ def _one_original(m: re.Match) -> str:
 _HONORIFIC = re.compile(f"([{HAN}]{{2,4}})氏$")
 
 
-def _latin_first(m: re.Match, people: set[str]) -> str:
+def _latin_first(m: re.Match, people: set[str], left: str = "", right: str = "") -> str:
     """Chinese the model left in an English sentence, with Latin in front of it: a person's name or any other
     name in pinyin, common words in their dictionary English ("mainFuzeren (负责人)" was written for main
-    负责人, now "main person in charge (负责人)"); a word apart from the Latin beside it."""
+    负责人, now "main person in charge (负责人)"); a word apart from the Latin or the bracket before it.
+    left / right: the characters beside the text m was found in (a bracket's edge)."""
     run = m.group()
     if len(run) > MAX_RUN:
         return run
@@ -246,8 +247,10 @@ def _latin_first(m: re.Match, people: set[str]) -> str:
     else:
         person = fold(run) in people
         latin = ("" if person else _common_english(run)) or romanise(run, person=person)
-    before = " " if m.start() > 0 and m.string[m.start() - 1].isalnum() else ""
-    after = " " if m.end() < len(m.string) and m.string[m.end()].isalnum() else ""
+    prev = m.string[m.start() - 1] if m.start() > 0 else left
+    following = m.string[m.end()] if m.end() < len(m.string) else right
+    before = " " if prev and (prev.isalnum() or prev in ")）") else ""
+    after = " " if following.isalnum() else ""
     return f"{before}{latin} ({run}){after}"
 
 
