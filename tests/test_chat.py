@@ -689,20 +689,6 @@ def test_a_japanese_question_over_japanese_passages_is_read_by_its_own_words_wit
     assert not result.refused and result.citations[0].chunk_id == "j1"
 
 
-def test_over_its_own_language_a_question_asks_what_its_own_words_ask_not_its_translation():
-    """何というか asks a name; its translation asked 什么时候. Over Japanese passages the answer naming the
-    period is not refused for stating no date; over Chinese passages the translation still decides."""
-    retriever = _ByScript([fakes.passage(JA_TEXT, source="ja.txt", title="梅雨", chunk_id="j1")],
-                          kana=["j1"], other=["j1"])
-    model = FakeListChatModel(responses=["雨多的时期是什么时候?", "雨の多い期間は梅雨といいます[1]。", "UNUSED"])
-    result = Chat(Settings(), retriever, model).answer("5月から7月にかけて見られる雨の多い期間を何というか。")
-    assert not result.refused and result.citations and "梅雨" in result.text
-    chat, _ = make_chat(["瑞安的博士后工作站是哪天建成的?", "瑞安は9つのポスドク工作站を建設しました[1]。",
-                         "瑞安建成了9家博士后工作站[1]。", "UNUSED"])
-    result = chat.answer("瑞安のポスドク工作站について何というか。")
-    assert result.refused and Refusal.KIND in result.refused_by
-
-
 def test_a_japanese_question_whose_translation_finds_chinese_passages_keeps_them_alone():
     """Over Chinese passages the translation's search stands: another article's Japanese sentence found by
     the question's own words is not added to the prompt."""

@@ -471,11 +471,6 @@ class Chat:
         else:
             passages, turn.snippets = self.evidence(asked, form, known, early)
         turn.passages = tuple(passages)
-        if not kind and not history and not lang.startswith("zh") and _mostly(turn.snippets, lang_family(question)):
-            # over passages in the question's own language its translation is only a worse wording (evidence()):
-            # the kind of fact asked is what its own words ask. JSQuAD: 4 of the 6 answers refused for stating no
-            # date / count / person were of questions whose own words ask none (何というか, 期間は)
-            turn.kind = None
         yield Sources(tuple(Passage(sn.chunk_id, sn.source, sn.title, sn.text, 0.0, sn.start, sn.end)
                             for sn in turn.snippets))
         if not turn.snippets:
