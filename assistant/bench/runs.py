@@ -249,8 +249,9 @@ def bench_gold(passages_path: Path, questions_path: Path, limit: int = 100, dist
             text = normalise_answer(result.text if result else "")
             ok = any(normalise_answer(g) and normalise_answer(g) in text for g in golds)
             hits += ok
-            refused += bool(result is not None and not result.citations)
-            if result is not None and not result.citations:
+            uncited = result is not None and not result.citations
+            refused += uncited
+            if uncited:
                 why[result.refused_by or "?"] += 1
             per.append({"id": q["id"], "ok": ok, "answer": result.text if result else "", "gold": golds,
                         "refused_by": result.refused_by if result else "",
