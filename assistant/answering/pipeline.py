@@ -24,7 +24,7 @@ from ..text.dates import (YEAR as _YEAR, asked_months, drop_years, english_dates
 from ..text.language import detect_lang, family_of, han_count, has_kana, lang_family, match_script, question_lang
 from ..text.segment import clauses, map_markers, strip_markers
 from ..llm.adapters import stream_text, yes_probability
-from ..retrieval.hybrid import question_vector
+from ..retrieval.hybrid import halfway, question_vector
 from .prompts import (NOT_FOUND, ORIGINAL_WORDS, answer_messages, condense_messages, refusal, retranslate_messages, verify_messages,
                       translate_answer_messages, translate_messages)
 from ..types import Answer, Citation, Passage, RecordField, Refusal, Sources
@@ -269,15 +269,11 @@ class Chat:
         A Chinese question's own vector is the one halfway between its two scripts (Tuning.both_scripts): a
         Traditional question finds Simplified passages as well as Traditional ones, and the reverse.
         known: the question's own vector, when it was already computed for this question."""
-        import numpy as np
-
         if known is None:
             known = question_vector(self.embeddings, question, self.settings.tuning.both_scripts)
-        qvec = np.asarray(known, dtype=np.float32)
         if search_form and search_form != question:
-            qvec = qvec + np.asarray(self.embeddings.embed_query(search_form), dtype=np.float32)
-            qvec /= np.linalg.norm(qvec) or 1.0
-        return qvec.tolist()
+            return halfway(known, self.embeddings.embed_query(search_form))
+        return list(known)
 
     def evidence(self, question: str, search_form: str = "", known=None,
                  asked: Sequence[Passage] = ()) -> tuple[list[Passage], list[Snippet]]:

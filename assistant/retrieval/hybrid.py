@@ -6,6 +6,7 @@ import math
 import re
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,9 +136,13 @@ def question_vector(embeddings, question: str, both_scripts: bool = True) -> lis
     an article may be in either."""
     vector = embeddings.embed_query(question)
     other = other_script(question) if both_scripts else ""
-    if not other:
-        return vector
-    total = [a + b for a, b in zip(vector, embeddings.embed_query(other))]
+    return halfway(vector, embeddings.embed_query(other)) if other else vector
+
+
+def halfway(a: Sequence[float], b: Sequence[float]) -> list[float]:
+    """The unit vector halfway between two unit vectors (their normalised sum): a question's two scripts,
+    or a question and its translation."""
+    total = [x + y for x, y in zip(a, b)]
     norm = math.sqrt(sum(x * x for x in total)) or 1.0
     return [x / norm for x in total]
 
