@@ -108,11 +108,10 @@ def states_kind(text: str, kind: str | None) -> bool:
 
 
 def _has_person_name(text: str) -> bool:
-    """A Chinese personal name by jieba's part of speech (nr), for text without an office beside it, or a
-    foreign one spelt in transliteration characters (女神卡卡's 卡卡, 沃德), which starts with no surname."""
-    from .lexical import foreign_person_names, person_names
+    """A Chinese personal name by jieba's part of speech (nr), for text without an office beside it."""
+    from .lexical import person_names
 
-    return bool(person_names(text)) or bool(foreign_person_names(text))
+    return bool(person_names(text))
 
 
 # A count of people (几名, 多少位, 多少人, 何人, "how many people" once translated) is stated as a number with a

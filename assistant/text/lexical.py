@@ -263,14 +263,6 @@ def person_names(text: str) -> list[str]:
             and 2 <= len(w.word) <= 4 and (w.word[0] in _SURNAMES or w.word.startswith(_COMPOUND_SURNAMES))]
 
 
-def foreign_person_names(text: str) -> list[str]:
-    """Foreign people's names as Chinese spells them (沃德, 卡卡, 米勒): jieba's person words (nr, nrt) of
-    two or more characters, every one a transliteration character. A place it tags ns (瑞安) is none."""
-    sounds = transliteration_characters()
-    return [w.word for w in tagged(fold(text)) if w.flag in ("nr", "nrfg", "nrt")
-            and len(w.word) >= 2 and all(ch in sounds for ch in w.word)]
-
-
 def transliteration_characters(min_names: int = 5) -> frozenset[str]:
     """The characters Chinese spells foreign names with (卡, 斯, 德, 普, 兹…): those of at least min_names
     of jieba's transliterated names (its nrt words, ~5,900). A run of them is a foreign name in Chinese
