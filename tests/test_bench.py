@@ -228,6 +228,9 @@ def test_bench_unheard_refuses_questions_whose_rare_word_no_indexed_passage_hold
     result = bench_unheard(passages, questions)
     assert result["normal_refused"] == 0.0  # its passage names 大莱龙
     assert result["left_out_refused"] == 1.0 and result["left_out_ids"] == ["q1"]
+    # the names check: 大莱龙 stands in the gold passage, not in the one keyword search finds without it
+    assert result["normal_names_refused"] == 0.0 and result["left_out_names_refused"] == 1.0
+    assert result["normal_either_refused"] == 0.0 and result["left_out_either_refused"] == 1.0
 
 
 def test_bench_novel_replays_the_rule_on_a_recorded_run(tmp_path):

@@ -3,7 +3,9 @@
 unheard: a question holding a rare word (text.names.rare_words) that no indexed passage holds is refused
 before the model is asked. Indexed as `bench gold` indexes (the questions' gold passages and 200 others;
 with --leave-out-gold none holding a gold passage or answer), how many questions would be refused: on the
-normal index each is a false refusal, on the left-out one each is a refusal the rule makes.
+normal index each is a false refusal, on the left-out one each is a refusal the rule makes. Beside it, the
+names check (text.names.names_stated) on the passage an answer would cite (the gold passage; on the left-out
+index the first keyword hit), and either rule: the two refuse many of the same questions.
 
 novel: what a Chinese or Japanese answer adds to its question must stand in its cited passages
 (answering.citations.novel_share, floor Tuning.novel_min). Replayed on the answers a `bench gold --json`
@@ -18,7 +20,7 @@ from pathlib import Path
 
 from ..answering.citations import english_share, novel_share
 from ..index.keyword import KeywordIndex
-from ..text.names import rare_words
+from ..text.names import names_stated, rare_words
 from .runs import answering_ids, read_jsonl
 
 
@@ -34,6 +36,16 @@ def bench_unheard(passages_path: Path, questions_path: Path, limit: int = 100, d
         flagged = [q["id"] for q in questions if any(not index.mentions(w) for w in sum(rare_words(q["question"]), []))]
         out[f"{name}_refused"] = round(len(flagged) / max(1, len(questions)), 3)
         out[f"{name}_ids"] = flagged
+        # the names check after it (text.names.names_stated), on the passage an answer would cite: the gold
+        # passage on the normal index, the first keyword hit on the left-out one (a proxy: no LLM is run)
+        texts = {r["id"]: f"{r.get('title', '')}\n{r['text']}" for r in chosen}
+        unnamed = []
+        for q in questions:
+            cited = q["passage_id"] if not left_out else next((i for i, _ in index.search(q["question"], k=1)), None)
+            if cited in texts and not names_stated(q["question"], [texts[cited]]):
+                unnamed.append(q["id"])
+        out[f"{name}_names_refused"] = round(len(unnamed) / max(1, len(questions)), 3)
+        out[f"{name}_either_refused"] = round(len(set(flagged) | set(unnamed)) / max(1, len(questions)), 3)
     return out
 
 
