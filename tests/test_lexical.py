@@ -200,10 +200,9 @@ def test_verbs_are_told_from_nouns_in_chinese_and_japanese():
 def test_tagged_takes_a_common_word_for_no_name_unless_it_spells_sounds():
     """CC-CEDICT corrects jieba's name tags: 安静 (an1 jing4) and 卫星 are common words, 伽利略 (Jia1 li4 lu:e4) a
     name; 拉德 (CC-CEDICT's "rad") is half of 拉德芳斯, all of it sounds, and stays what jieba says."""
-    from assistant.text.cedict import common_word
-    from assistant.text.lexical import person_names, tagged
+    from assistant.text.cedict import common_only
+    from assistant.text.lexical import tagged
 
-    assert common_word("城市") and common_word("安静") and not common_word("印度") and not common_word("申思特")
+    assert common_only("城市") and common_only("安静") and not common_only("印度") and not common_only("申思特")
     flags = dict(tagged(fold("居民住进更安静的郊区,伽利略发现木星的卫星,参观拉德芳斯中心")))
     assert flags["安静"] == "n" and flags["卫星"] == "n" and flags["伽利略"] == "nr" and flags["拉德"] == "nrt"
-    assert person_names("是什么驱使居民住进更安静的郊区住宅?") == []

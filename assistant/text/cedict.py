@@ -27,7 +27,7 @@ def _common() -> frozenset[str]:
     return frozenset(common - proper)
 
 
-def common_word(simplified: str) -> bool:
+def common_only(simplified: str) -> bool:
     """Whether CC-CEDICT lists the (Simplified) word, and only as a common word: every entry's pinyin in
     lower case (城市, 籍贯, 安静; not 印度, 黄帝, 金华, nor a word it lacks)."""
     return simplified in _common()
