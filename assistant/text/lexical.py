@@ -6,7 +6,6 @@ import re
 import threading
 import unicodedata
 from collections import Counter
-from typing import NamedTuple
 
 import opencc
 
@@ -222,30 +221,15 @@ _SCHEME_FUNCS = {
 }
 
 
-class Tagged(NamedTuple):
-    word: str
-    flag: str
-
-
-def tagged(folded: str) -> list[Tagged]:
-    """jieba's words and parts of speech (HMM on) for a folded Chinese text, corrected by CC-CEDICT: a word
-    its dictionary tags as a name (籍贯 nr, 安静 nr, 城市 ns, 抗议 nz) that CC-CEDICT lists only as a common
-    word (text.cedict.common_only) is a common noun (n), unless every character of it spells sounds
+def mistagged_name(word: str) -> bool:
+    """Whether a word jieba's dictionary tags as a name (籍贯 nr, 安静 nr, 城市 ns, 抗议 nz) is a common word:
+    CC-CEDICT lists it only as one (text.cedict.common_only), and not every character of it spells sounds
     (拉德, CC-CEDICT's "rad", is half of 拉德芳斯). For the names a question gives (proper_nouns): taken for
     names, 籍贯 and 城市 were what a question's passage had to state: of 3,219 CMRC 2018 questions, 76 named
     something their own passage lacks, 49 now. The other name finders keep jieba's own tags (person_names)."""
-    import jieba.posseg as pseg
-
     from .cedict import common_only
 
-    _jieba_module()
-    sounds = transliteration_characters()
-
-    def flag(w) -> str:
-        common = w.flag in _PROPER_TAGS and common_only(w.word) and not all(ch in sounds for ch in w.word)
-        return "n" if common else w.flag
-
-    return [Tagged(w.word, flag(w)) for w in pseg.lcut(folded, HMM=True)]
+    return common_only(word) and not all(ch in transliteration_characters() for ch in word)
 
 
 # the commonest Chinese surnames (they cover ~90 % of people): jieba's nr tag alone also fires on 博士后, 瑞安
@@ -262,8 +246,9 @@ def person_names(text: str) -> list[str]:
     start with a surname."""
     import jieba.posseg as pseg
 
-    # jieba's own tags, not tagged()'s: the who-rule and the English prompt's names were calibrated with
-    # them, and some right answers stand on a common word tagged nr (docs/answers.md, twenty-third session)
+    # jieba's own tags, not corrected by mistagged_name: the who-rule and the English prompt's names were
+    # calibrated with them, and some right answers stand on a common word tagged nr (docs/answers.md,
+    # twenty-third session)
     _jieba_module()
     return [w.word for w in pseg.lcut(fold(text), HMM=True) if w.flag in ("nr", "nrfg", "nrt")
             and 2 <= len(w.word) <= 4 and (w.word[0] in _SURNAMES or w.word.startswith(_COMPOUND_SURNAMES))]
@@ -325,9 +310,9 @@ def unknown_or_proper(text: str) -> list[str]:
     made with a grammar character) or tags as proper nouns, folded."""
     import jieba.posseg as pseg
 
-    # jieba's own tags (not tagged()'s): its "names" that are common words (籍贯, 城市) are as rare in a
-    # corpus as names are; with them the rule refuses more questions whose passage is left out (bench
-    # unheard, 1,000 CMRC questions: .739 against .71 without, false refusals .006 either way)
+    # jieba's own tags (not corrected by mistagged_name): its "names" that are common words (籍贯, 城市) are
+    # as rare in a corpus as names are; with them the rule refuses more questions whose passage is left out
+    # (bench unheard, 1,000 CMRC questions: .739 against .71 without, false refusals .006 either way)
     dictionary = _jieba_module().dt.FREQ
     return list(dict.fromkeys(w.word for w in pseg.lcut(fold(text), HMM=True) if len(w.word) >= 2
                               and re.fullmatch(f"[{HAN}]+", w.word)
@@ -361,12 +346,12 @@ def unfamiliar_names(text: str) -> list[str]:
     jieba's proper nouns (people, places, other) that its dictionary lacks or holds rarely
     (WELL_KNOWN_NAME), joined with the unknown words and lone transliteration characters beside them,
     since jieba splits a transliterated name (萨塔昆|塔, 拉德|芳斯, 普|利兹)."""
+    import jieba.posseg as pseg
+
     freq = _jieba_module().dt.FREQ
     sounds = transliteration_characters()
     folded = fold(text)
-    import jieba.posseg as pseg
-
-    words = pseg.lcut(folded, HMM=True)  # jieba's own tags, as person_names
+    words = pseg.lcut(folded, HMM=True)
     names, at, start, end, proper = [], 0, -1, -1, False
 
     def close():
@@ -410,7 +395,11 @@ def proper_nouns(text: str) -> list[str]:
     proper-noun tags for Chinese, Sudachi's 固有名詞 for Japanese (consecutive ones joined)."""
     folded = fold(text)
     if not has_kana(text):
-        return [w.word for w in tagged(folded) if w.flag in _PROPER_TAGS and len(w.word) >= 2]
+        import jieba.posseg as pseg
+
+        _jieba_module()
+        return [w.word for w in pseg.lcut(folded, HMM=True) if w.flag in _PROPER_TAGS and len(w.word) >= 2
+                and not mistagged_name(w.word)]
     names, run = [], ""
     for piece in _pieces(text):
         for m in _sudachi_tokenizer().tokenize(piece):
