@@ -316,14 +316,19 @@ def bench_gold(passages: Path = typer.Option(..., exists=True, dir_okay=False),
                limit: int = 100, distractors: int = typer.Option(200, help="Other passages indexed beside the gold ones."),
                leave_out_gold: bool = typer.Option(False, "--leave-out-gold",
                                                    help="Answerability: index no passage that answers; all must be refused."),
+               only: list[str] = typer.Option([], "--only", help="Ask only these question ids of the first LIMIT, "
+                                              "over the same index (to replay a change that can move only them)."),
                json_out: bool = typer.Option(False, "--json")):
     """Gold-answer-in-answer rate of the whole answer pipeline on a public QA set (false refusals: `refused`);
     with --leave-out-gold, the refusal rate when no indexed passage answers."""
     force_offline()
     from .bench.runs import bench_gold as run
 
-    result = run(passages, questions, limit=limit, distractors=distractors, show=not json_out,
-                 leave_out_gold=leave_out_gold)
+    try:
+        result = run(passages, questions, limit=limit, distractors=distractors, show=not json_out,
+                     leave_out_gold=leave_out_gold, only=set(only))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--only") from None
     if json_out:
         _print_json(result)
     else:

@@ -1,6 +1,8 @@
 """`assistant bench retrieval` on a tiny set: id-based and answer-string hits, and the printed keys."""
 import json
 
+import pytest
+
 from assistant.bench.runs import answer_rank, bench_retrieval, rank_of
 from assistant.types import Passage
 
@@ -96,6 +98,24 @@ def test_bench_gold_scores_answers_keeps_their_citations_and_refuses_without_the
     out = bench_gold(pf, qf, limit=10, chat_model=model, embeddings=embeddings, leave_out_gold=True)
     assert out["gold_left_out"] and out["passages_indexed"] == 1 and out["refused"] == 1.0
     assert out["gold_in_answer"] == 0.0 and sum(out["refused_by"].values()) == 2
+
+
+def test_bench_gold_only_asks_the_chosen_questions_over_the_whole_runs_index(tmp_path, embeddings):
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    from assistant.bench.runs import bench_gold
+
+    passages = [{"id": "p1", "title": "宁波", "text": "2019中芬合作平台高层会谈在宁波市南苑饭店举行。"},
+                {"id": "p2", "title": "金华", "text": "首届国际科技开放合作大会在金华开幕,签约项目三十个。"}]
+    questions = [{"id": "q1", "question": "中芬合作平台高层会谈在哪里举行?", "answers": ["南苑饭店"], "passage_id": "p1"},
+                 {"id": "q2", "question": "国际科技开放合作大会签约了多少项目?", "answers": ["三十个"], "passage_id": "p2"}]
+    pf, qf = _write_set(tmp_path, passages, questions)
+    model = FakeListChatModel(responses=["国际科技开放合作大会签约项目三十个[1]。", "UNUSED"])
+    result = bench_gold(pf, qf, limit=10, distractors=0, chat_model=model, embeddings=embeddings, only={"q2"})
+    assert result["questions"] == 1 and [a["id"] for a in result["answers"]] == ["q2"]
+    assert result["gold_in_answer"] == 1.0 and result["passages_indexed"] == 2  # both gold passages, as in the full run
+    with pytest.raises(ValueError, match="q9"):
+        bench_gold(pf, qf, limit=10, chat_model=model, embeddings=embeddings, only={"q9"})
 
 
 def test_bench_parts_counts_questions_split_and_parts_pointing_back(tmp_path):

@@ -215,7 +215,7 @@ def answering_ids(questions: list[dict], rows: list[dict]) -> set[str]:
 
 def bench_gold(passages_path: Path, questions_path: Path, limit: int = 100, distractors: int = 200,
                settings: Settings | None = None, show: bool = False, leave_out_gold: bool = False,
-               chat_model=None, embeddings=None) -> dict:
+               chat_model=None, embeddings=None, only: set[str] = frozenset()) -> dict:
     """Gold-answer-in-answer rate: the full answer pipeline over a public QA set.
 
     Indexed: every passage the first `limit` questions need, plus `distractors` other passages of the
@@ -227,6 +227,10 @@ def bench_gold(passages_path: Path, questions_path: Path, limit: int = 100, dist
 
     Each answer is kept with the passages it cites (`cited`), so that a change to the citation check
     can be replayed on a run's answers without the model. chat_model / embeddings: injected (tests).
+
+    only: question ids among the first `limit` to ask, over the index those `limit` questions make (the same
+    index as the whole run's): a change that can move only some answers (those a gate refused, read from a
+    recorded run) is measured on them alone. The rates are then over the questions asked.
     """
     from ..app import Assistant
 
@@ -236,6 +240,11 @@ def bench_gold(passages_path: Path, questions_path: Path, limit: int = 100, dist
     needed = answering_ids(questions, rows) if leave_out_gold else {q["passage_id"] for q in questions}
     others = [r for r in rows if r["id"] not in needed][:distractors]
     chosen = ([] if leave_out_gold else [r for r in rows if r["id"] in needed]) + others
+    if only:
+        if unknown := set(only) - {q["id"] for q in questions}:
+            raise ValueError(f"not among the first {limit} questions of {questions_path}: {', '.join(sorted(unknown))}; "
+                             "check the ids or raise --limit")
+        questions = [q for q in questions if q["id"] in only]
     hits, refused, firsts, totals, per, why = 0, 0, [], [], [], Counter()
     with tempfile.TemporaryDirectory(prefix="assistant-gold-") as tmp:
         s = base.model_copy(update={"store_dir": Path(tmp), "chroma_url": "", "collection": "gold"})
