@@ -629,6 +629,33 @@ def test_the_model_asked_whether_its_cited_passage_states_the_answer_decides_las
     assert "9家博士后工作站" in prompt.split("Question:")[0]
 
 
+@pytest.mark.parametrize("named, refused", [("王立新", False), ("陈立新", True)])
+def test_a_right_answer_citing_the_wrong_passage_is_checked_again_on_the_passage_holding_it(monkeypatch, named, refused):
+    """The model check reads only what the answer cites: "…王立新[1]" over the opening sentence fails it. The
+    passage of the prompt holding most of what the answer adds is cited instead and checked again; an answer
+    no passage of the prompt holds stays refused."""
+    from assistant.answering import pipeline
+    from assistant.config import Tuning
+
+    def yes(model, messages, settings, lock):  # the model says yes where the passage names the answer's person
+        passages = messages[-1][1].split("Question:")[0]
+        return 0.9 if named in passages else 0.05
+
+    monkeypatch.setattr(pipeline, "yes_probability", yes)
+    opening = fakes.passage("5月8日,杭州科技论坛在杭州饭店举行。此次会议由杭州市政府主办。", "001.txt", "杭州科技论坛", chunk_id="a")
+    speaker = fakes.passage("市科技局局长王立新在会上介绍了合作情况。", "001.txt", "杭州科技论坛", chunk_id="b", start=300)
+    retriever = fakes.FakeRetriever([opening, speaker], {"001.txt": "杭州科技论坛"})
+    model = FakeListChatModel(responses=[f"杭州市政府科技局局长{named}[1]。", "UNUSED"])
+    chat = Chat(Settings(tuning=Tuning(verify_min_yes=0.2)), retriever, model)
+    result = chat.answer("杭州市科技局局长叫什么名字?")
+    assert result.refused is refused
+    if refused:  # no passage of the prompt names 陈立新: still the model check's refusal
+        assert result.refused_by == Refusal.CHECK and result.citations == ()
+    else:
+        (cite,) = result.citations
+        assert cite.chunk_id == "b" and "王立新" in cite.snippet and result.text.endswith("[1]。")
+
+
 def test_the_answer_check_by_the_model_is_not_asked_when_turned_off_or_when_the_rules_refuse(monkeypatch):
     from assistant.answering import pipeline
     from assistant.config import Tuning

@@ -7,8 +7,8 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import Generator, Iterator, Sequence
 
-from .citations import (CitationChecker, Snippet, answers_kind, english_share, novel_share, numbers_in_any,
-                        renumber_markers, states_premise)
+from .citations import (CitationChecker, Snippet, answers_kind, english_share, novel_share, novel_support,
+                        numbers_in_any, renumber_markers, states_premise)
 from ..config import Settings
 from ..errors import InputError
 from .naming import BRACKETED, drop_echoed_brackets, drop_honorifics, gloss_english_names, romanised_names
@@ -730,6 +730,21 @@ class Chat:
         if NOT_FOUND in raw or not raw.strip():
             return refused(Refusal.MODEL)
         text, citations = self._checked(match_script(raw.strip(), lang), turn)
+        answer, why = self._judged(text, citations, turn, lang)
+        if why == Refusal.CHECK and (other := self._recited(text, turn, citations)) is not None:
+            # the model check reads only what the answer cites, and a right answer citing the wrong one of its
+            # passages ("徐刚[1]" over the opening sentence, the one naming him [3]) fails it: the passage of
+            # the prompt holding most of what the answer adds is cited instead, and every gate is met again.
+            # Chinese and Japanese answers only: an English one refused here is answered through Chinese next
+            recited, _ = self._judged(*other, turn, lang)
+            if recited is not None:
+                return recited
+        return answer if answer is not None else refused(why)
+
+    def _judged(self, text: str, citations, turn: _Turn, lang: str) -> tuple[Answer | None, str]:
+        """The gates of _finish on one checked answer and its citations, in order: the Answer, or None
+        and the Refusal that stopped it."""
+        passages = turn.passages
         # not one sentence borne out by the passages: the model answered from elsewhere (its own
         # knowledge, or a guess); a cited passage that states no count for "how many", or the 2019 meeting
         # for a question about the 2022 one, or another person or place than the one asked about,
@@ -742,24 +757,46 @@ class Chat:
         records = self.retriever.records()  # an article's dates are what it states too (its publication date)
         dated = [records[src].line() for src in sources if src in records]
         if not citations:
-            return refused(Refusal.UNSUPPORTED)
+            return None, Refusal.UNSUPPORTED
         if not answers_kind(turn.kind, text, citations, turn.people):
-            return refused(Refusal.KIND)
+            return None, Refusal.KIND
         if not states_premise(question, premise, articles + dated):
-            return refused(Refusal.PREMISE)
+            return None, Refusal.PREMISE
         # the names a question gives may stand anywhere in the cited article: its city in the title or
         # first paragraph, the speaker a sentence before the cited one
         if not turn.across and not names_stated(question, articles, turn.names, turn.mapped):
-            return refused(Refusal.NAMES)
+            return None, Refusal.NAMES
         text = self._names(text, citations, lang, [s.text for s in turn.snippets])
         # refused, an English question tries the Chinese answer next
         if not self._adds_what_it_cites(text, turn, citations):
-            return refused(Refusal.ENGLISH)
+            return None, Refusal.ENGLISH
         # last, the model itself is asked whether the passages it cites state this answer: a sentence
         # close to its passage in words and vector may still answer another question than the one asked
         if not self._stated(turn.question if lang == turn.lang else turn.standalone, text, citations):
-            return refused(Refusal.CHECK)
-        return Answer(text=text, citations=citations, passages=passages, lang=lang)
+            return None, Refusal.CHECK
+        return Answer(text=text, citations=citations, passages=passages, lang=lang), ""
+
+    def _recited(self, text: str, turn: _Turn, citations) -> tuple[str, tuple[Citation, ...]] | None:
+        """A Chinese or Japanese answer cited to the one passage of its prompt, not among those it cites, that
+        holds most of what it adds to the question, in any script (fold() reads 劉太広 as 刘太广); None when no
+        other passage holds enough of it (Tuning.novel_min) or more than the cited ones, or the citation check
+        does not bear it out there."""
+        cited = {c.chunk_id for c in citations}
+        bare = strip_markers(text)
+        if lang_family(bare) == "en":
+            return None
+        floor = self.settings.tuning.novel_min
+
+        def held(texts: list[str]) -> float:
+            return novel_support(bare, turn.asked, texts) or 0.0
+
+        shares = [(held([s.text]), s) for s in turn.snippets if s.chunk_id not in cited]
+        top, best = max(shares, key=lambda x: x[0], default=(0.0, None))
+        # it must hold more of the answer than what the answer cites: else the check said no to the answer
+        if best is None or top < max(floor, 1e-9) or top <= held([c.snippet for c in citations]):
+            return None
+        text, recited = self.checker.check(f"{bare.rstrip()}[{best.marker}]", turn.snippets, turn.asked)
+        return (text, recited) if recited and {c.chunk_id for c in recited} != cited else None
 
     def _checked(self, text: str, turn: _Turn) -> tuple[str, tuple[Citation, ...]]:
         """The citation check, and two repairs of what a 1.5B model gets wrong around a right answer:
