@@ -373,6 +373,18 @@ def bench_novel(runs: List[Path] = typer.Argument(..., exists=True, dir_okay=Fal
     _print_json(run(list(runs), list(questions)))
 
 
+@bench_app.command("checks")
+def bench_checks(runs: List[Path] = typer.Argument(..., exists=True, dir_okay=False,
+                                                   help="JSON of `assistant bench gold --json` runs."),
+                 questions: List[Path] = typer.Option(..., "--questions", exists=True, dir_okay=False)):
+    """The model's checks of an answer (to its question; as a claim of its own) replayed on recorded runs'
+    Chinese and Japanese answers: per floor, the right, wrong and left-out answers each would refuse."""
+    force_offline()
+    from .bench.refusals import bench_checks as run
+
+    _print_json(run(list(runs), list(questions)))
+
+
 @bench_app.command("names-en")
 def bench_names_en(passages: Path = typer.Option(..., exists=True, dir_okay=False),
                    questions: Path = typer.Option(..., exists=True, dir_okay=False),

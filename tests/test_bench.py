@@ -268,6 +268,39 @@ def test_bench_novel_replays_the_rule_on_a_recorded_run(tmp_path):
     assert result["answered"] == 2 and result["floor_0.2"] == {"refused": 1, "of_them_right": 0}
 
 
+def test_bench_checks_replays_both_model_checks_on_recorded_runs(tmp_path, monkeypatch):
+    from assistant.bench.refusals import bench_checks
+    from assistant.llm import adapters
+
+    _, questions = _write_set(tmp_path, [], [
+        {"id": "q1", "question": "大会邀请了多少名学者?"}, {"id": "q2", "question": "大会在哪里举行?"},
+        {"id": "q3", "question": "Where was it held?"}])
+    passage = "本次大会邀请了近300名学者。"
+    normal, left_out = tmp_path / "run.json", tmp_path / "run_lo.json"
+    normal.write_text(json.dumps({"answers": [
+        {"id": "q1", "ok": True, "answer": "大会邀请了近300名学者[1]。", "cited": [{"snippet": passage}]},
+        {"id": "q2", "ok": False, "answer": "大会在300名学者中举行[1]。", "cited": [{"snippet": passage}]},
+        {"id": "q3", "ok": False, "answer": "In Ningbo [1].", "cited": [{"snippet": passage}]},  # English: skipped
+    ]}, ensure_ascii=False), encoding="utf-8")
+    left_out.write_text(json.dumps({"gold_left_out": True, "answers": [
+        {"id": "q2", "ok": False, "answer": "大会在学者中举行[1]。", "cited": [{"snippet": passage}]},
+        {"id": "q1", "ok": False, "answer": "文章中没有找到这个问题的答案。", "cited": []},  # refused: not judged
+    ]}, ensure_ascii=False), encoding="utf-8")
+    seen = []
+
+    def yes(model, messages, settings, lock):  # the claim check says no to what the passage does not say
+        prompt = messages[-1][1]
+        seen.append(prompt)
+        return 0.1 if "Claim:" in prompt and "举行" in prompt else 0.9
+
+    monkeypatch.setattr(adapters, "yes_probability", yes)
+    result = bench_checks([normal, left_out], [questions], floors=(0.3,), chat_model=object())
+    assert result["run.json"]["judged"] == 2 and result["run.json"]["claim_0.3"] == {"right": 0, "wrong": 1, "left_out": 0}
+    assert result["run.json"]["answer_0.3"] == {"right": 0, "wrong": 0, "left_out": 0}
+    assert result["run_lo.json"]["claim_0.3"] == {"right": 0, "wrong": 0, "left_out": 1}
+    assert len(seen) == 6 and not any("In Ningbo" in p for p in seen)
+
+
 def test_bench_novel_judges_an_english_answer_by_the_dictionary(tmp_path):
     from assistant.bench.refusals import bench_novel
 

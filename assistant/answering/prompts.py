@@ -216,3 +216,14 @@ def verify_messages(question: str, answer: str, passages: list[str]) -> list[tup
     return [("system", VERIFY_SYSTEM),
             ("human", f"Passage:\n{text}\n\nQuestion: {question}\nProposed answer: {answer}\n\n"
                       "Does the passage explicitly state the proposed answer to this question? Answer Yes or No.")]
+
+
+def claim_messages(answer: str, passages: list[str]) -> list[tuple[str, str]]:
+    """Whether the cited passages state this answer as a claim of its own, the question left out: a second
+    check measured against verify_messages by `assistant bench checks` and not used in answers. Replayed on
+    the public sets it refused more answers to left-out questions, but end to end on the seed questions it
+    refused right answers and no unanswerable one more (docs/answers.md, twenty-fourth session)."""
+    text = "\n".join(passages)
+    return [("system", VERIFY_SYSTEM),
+            ("human", f"Passage:\n{text}\n\nClaim: {answer}\n\n"
+                      "Does the passage explicitly state this claim? Answer Yes or No.")]

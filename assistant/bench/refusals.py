@@ -12,6 +12,9 @@ novel: what a Chinese or Japanese answer adds to its question must stand in its 
 run recorded with their cited passages: per floor, the answers it would refuse and how many of those held
 the gold answer. An English answer over Chinese passages is judged by answering.citations.english_share
 (floor Tuning.english_min) instead: its added words through the dictionary and the names' originals.
+
+checks (with the model, no generation): the model's own checks of an answer against its cited passages
+(Tuning.verify_min_yes, Tuning.claim_min_yes), replayed the same way on recorded answers.
 """
 from __future__ import annotations
 
@@ -67,4 +70,47 @@ def bench_novel(runs: list[Path], questions: list[Path], floors=(0.1, 0.2, 0.25,
                                **{f"floor_{f}": {"refused": sum(s < f for s, _ in shares),
                                                  "of_them_right": sum(s < f and ok for s, ok in shares)}
                                   for f in floors}}
+    return out
+
+
+def bench_checks(runs: list[Path], questions: list[Path], floors=(0.2, 0.25, 0.3, 0.35, 0.4, 0.5),
+                 settings=None, chat_model=None) -> dict:
+    """The model's two checks (answering.prompts.verify_messages, the answer to the question; claim_messages,
+    the answer as a claim of its own) replayed on the answers `bench gold --json` runs recorded with their
+    cited passages: per floor, the answers each would refuse, split into right (the gold in the text, on a
+    normal run), wrong (a normal run's others) and left out (any answer of a --leave-out-gold run, none of
+    which can be right). The recorded answers passed the checks of their day, so this says what a floor
+    would refuse beyond them, not what it would let through. English answers are skipped: the claim check
+    asks Chinese and Japanese ones, and an English answer refused goes on to the Chinese pivot."""
+    import threading
+
+    from ..answering.prompts import claim_messages, verify_messages
+    from ..config import Settings
+    from ..llm.adapters import build_chat_model, yes_probability
+    from ..text.language import lang_family
+    from ..text.segment import strip_markers
+
+    settings = settings or Settings()
+    model = chat_model if chat_model is not None else build_chat_model(settings)
+    lock = threading.Lock()
+    asked = {q["id"]: q["question"] for path in questions for q in read_jsonl(path)}
+    out = {}
+    for run in runs:
+        recorded = json.loads(Path(run).read_text(encoding="utf-8"))
+        left_out = bool(recorded.get("gold_left_out"))
+        rows = []
+        for a in recorded["answers"]:
+            text = strip_markers(a["answer"])
+            if not a["cited"] or a["id"] not in asked or lang_family(text) == "en":
+                continue
+            cited = [c["snippet"] for c in a["cited"]]
+            label = "left_out" if left_out else "right" if a["ok"] else "wrong"
+            rows.append((label, {name: yes_probability(model, messages, settings, lock) for name, messages in (
+                ("answer", verify_messages(asked[a["id"]], text, cited)), ("claim", claim_messages(text, cited)))}))
+        per = {"judged": len(rows), **{label: sum(lb == label for lb, _ in rows) for label in ("right", "wrong", "left_out")}}
+        for check in ("answer", "claim"):
+            for floor in floors:
+                refused = [lb for lb, p in rows if p[check] is not None and p[check] < floor]
+                per[f"{check}_{floor}"] = {label: refused.count(label) for label in ("right", "wrong", "left_out")}
+        out[Path(run).name] = per
     return out

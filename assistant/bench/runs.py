@@ -230,7 +230,10 @@ def bench_gold(passages_path: Path, questions_path: Path, limit: int = 100, dist
 
     only: question ids among the first `limit` to ask, over the index those `limit` questions make (the same
     index as the whole run's): a change that can move only some answers (those a gate refused, read from a
-    recorded run) is measured on them alone. The rates are then over the questions asked.
+    recorded run) is measured on them alone, before and after. The rates are then over the questions asked.
+    The model's greedy text can differ a little with what it evaluated before (llama.cpp reuses the longest
+    prefix it holds), so a question asked alone may not get its full run's text: compare before and after
+    asked the same way, and confirm with a full run.
     """
     from ..app import Assistant
 
