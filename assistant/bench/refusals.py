@@ -13,8 +13,8 @@ run recorded with their cited passages: per floor, the answers it would refuse a
 the gold answer. An English answer over Chinese passages is judged by answering.citations.english_share
 (floor Tuning.english_min) instead: its added words through the dictionary and the names' originals.
 
-checks (with the model, no generation): the model's own checks of an answer against its cited passages
-(Tuning.verify_min_yes, Tuning.claim_min_yes), replayed the same way on recorded answers.
+checks (with the model, no generation): the model's own check of an answer against its cited passages
+(Tuning.verify_min_yes) and a claim-only variant not used in answers, replayed the same way on recorded answers.
 """
 from __future__ import annotations
 
@@ -80,8 +80,8 @@ def bench_checks(runs: list[Path], questions: list[Path], floors=(0.2, 0.25, 0.3
     cited passages: per floor, the answers each would refuse, split into right (the gold in the text, on a
     normal run), wrong (a normal run's others) and left out (any answer of a --leave-out-gold run, none of
     which can be right). The recorded answers passed the checks of their day, so this says what a floor
-    would refuse beyond them, not what it would let through. English answers are skipped: the claim check
-    asks Chinese and Japanese ones, and an English answer refused goes on to the Chinese pivot."""
+    would refuse beyond them, not what it would let through. English answers are skipped: an English answer
+    refused goes on to the Chinese pivot, whose own check a recorded run does not show."""
     import threading
 
     from ..answering.prompts import claim_messages, verify_messages
