@@ -781,21 +781,18 @@ class Chat:
         holds most of what it adds to the question, in any script (fold() reads 劉太広 as 刘太广); None when no
         other passage holds enough of it (Tuning.novel_min) or more than the cited ones, or the citation check
         does not bear it out there."""
-        cited = {c.chunk_id for c in citations}
-        bare = strip_markers(text)
-        if lang_family(bare) == "en":
+        if lang_family(strip_markers(text)) == "en":
             return None
-        floor = self.settings.tuning.novel_min
+        cited = {c.chunk_id for c in citations}
 
         def held(texts: list[str]) -> float:
-            return novel_support(bare, turn.asked, texts) or 0.0
+            return novel_support(text, turn.asked, texts) or 0.0
 
-        shares = [(held([s.text]), s) for s in turn.snippets if s.chunk_id not in cited]
-        top, best = max(shares, key=lambda x: x[0], default=(0.0, None))
+        best = self._saying_most(turn, held, [s for s in turn.snippets if s.chunk_id not in cited])
         # it must hold more of the answer than what the answer cites: else the check said no to the answer
-        if best is None or top < max(floor, 1e-9) or top <= held([c.snippet for c in citations]):
+        if best is None or held([best.text]) <= held([c.snippet for c in citations]):
             return None
-        text, recited = self.checker.check(f"{bare.rstrip()}[{best.marker}]", turn.snippets, turn.asked)
+        text, recited = self._cited_to(text, best, turn)
         return (text, recited) if recited and {c.chunk_id for c in recited} != cited else None
 
     def _checked(self, text: str, turn: _Turn) -> tuple[str, tuple[Citation, ...]]:
@@ -813,19 +810,24 @@ class Chat:
             text, citations = self.checker.check(drop_years(text, guessed), turn.snippets, asked)
         if citations and self._says_more(text, turn, citations):
             return text, citations
-        best = self._saying_most(text, turn)
+        best = self._saying_most(turn, lambda texts, answer=text: novel_share(answer, asked, texts) or 0.0)
         if best is not None:
-            text, citations = self.checker.check(f"{strip_markers(text).rstrip()}[{best.marker}]", turn.snippets, asked)
+            text, citations = self._cited_to(text, best, turn)
             if citations and self._says_more(text, turn, citations):
                 return text, citations
         return text, ()
 
-    def _saying_most(self, text: str, turn: _Turn) -> Snippet | None:
-        """The snippet in the answer's language that holds most of what the answer adds to the question,
-        if it holds enough (Tuning.novel_min)."""
-        scored = [(novel_share(text, turn.asked, [s.text]) or 0.0, s) for s in turn.snippets]
+    def _saying_most(self, turn: _Turn, held, snippets: Sequence[Snippet] | None = None) -> Snippet | None:
+        """The snippet (of the prompt's, or those given) that holds most of what the answer adds to the
+        question, if it holds enough (Tuning.novel_min). held: that share for a list of texts (novel_share
+        within the answer's language, or novel_support in any script)."""
+        scored = [(held([s.text]), s) for s in (turn.snippets if snippets is None else snippets)]
         share, best = max(scored, key=lambda x: x[0], default=(0.0, None))
         return best if best is not None and share > 0 and share >= self.settings.tuning.novel_min else None
+
+    def _cited_to(self, text: str, snippet: Snippet, turn: _Turn) -> tuple[str, tuple[Citation, ...]]:
+        """The answer, its markers replaced by that snippet's, through the citation check."""
+        return self.checker.check(f"{strip_markers(text).rstrip()}[{snippet.marker}]", turn.snippets, turn.asked)
 
     def _says_more(self, text: str, turn: _Turn, citations) -> bool:
         """What the answer says beyond the question stands in the passages it cites, compared within one

@@ -201,6 +201,14 @@ def _jieba_module():
     return jieba
 
 
+def _tagged(folded: str, hmm: bool = True):
+    """jieba's words with their parts of speech (.word, .flag), its dictionary loaded first."""
+    import jieba.posseg as pseg
+
+    _jieba_module()
+    return pseg.lcut(folded, HMM=hmm)
+
+
 def _sudachi_tokenizer():
     tok = getattr(_local, "sudachi", None)
     if tok is None:
@@ -244,13 +252,10 @@ _COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫"
 def person_names(text: str) -> list[str]:
     """Chinese personal names in the Simplified form of text: jieba's nr words of 2–4 characters that
     start with a surname."""
-    import jieba.posseg as pseg
-
     # jieba's own tags, not corrected by mistagged_name: the who-rule and the English prompt's names were
     # calibrated with them, and some right answers stand on a common word tagged nr (docs/answers.md,
     # twenty-third session)
-    _jieba_module()
-    return [w.word for w in pseg.lcut(fold(text), HMM=True) if w.flag in ("nr", "nrfg", "nrt")
+    return [w.word for w in _tagged(fold(text)) if w.flag in ("nr", "nrfg", "nrt")
             and 2 <= len(w.word) <= 4 and (w.word[0] in _SURNAMES or w.word.startswith(_COMPOUND_SURNAMES))]
 
 
@@ -299,22 +304,17 @@ def verbs(text: str) -> set[str]:
         tok = _sudachi_tokenizer()
         return {fold(m.surface()) for piece in _pieces(normalize(text)) for m in tok.tokenize(piece)
                 if m.part_of_speech()[0] == "動詞"}
-    import jieba.posseg as pseg
-
-    _jieba_module()
-    return {w.word for w in pseg.lcut(fold(text), HMM=False) if w.flag.startswith("v") and w.flag != "vn"}
+    return {w.word for w in _tagged(fold(text), hmm=False) if w.flag.startswith("v") and w.flag != "vn"}
 
 
 def unknown_or_proper(text: str) -> list[str]:
     """A Chinese text's words of 2+ Han characters that jieba's dictionary lacks (found by its HMM, not
     made with a grammar character) or tags as proper nouns, folded."""
-    import jieba.posseg as pseg
-
     # jieba's own tags (not corrected by mistagged_name): its "names" that are common words (籍贯, 城市) are
     # as rare in a corpus as names are; with them the rule refuses more questions whose passage is left out
     # (bench unheard, 1,000 CMRC questions: .739 against .71 without, false refusals .006 either way)
     dictionary = _jieba_module().dt.FREQ
-    return list(dict.fromkeys(w.word for w in pseg.lcut(fold(text), HMM=True) if len(w.word) >= 2
+    return list(dict.fromkeys(w.word for w in _tagged(fold(text)) if len(w.word) >= 2
                               and re.fullmatch(f"[{HAN}]+", w.word)
                               and (w.flag in _PROPER_TAGS or (w.word not in dictionary
                                                               and not _FUNCTION_CHARS.search(w.word)))))
@@ -346,12 +346,10 @@ def unfamiliar_names(text: str) -> list[str]:
     jieba's proper nouns (people, places, other) that its dictionary lacks or holds rarely
     (WELL_KNOWN_NAME), joined with the unknown words and lone transliteration characters beside them,
     since jieba splits a transliterated name (萨塔昆|塔, 拉德|芳斯, 普|利兹)."""
-    import jieba.posseg as pseg
-
     freq = _jieba_module().dt.FREQ
     sounds = transliteration_characters()
     folded = fold(text)
-    words = pseg.lcut(folded, HMM=True)
+    words = _tagged(folded)
     names, at, start, end, proper = [], 0, -1, -1, False
 
     def close():
@@ -395,10 +393,7 @@ def proper_nouns(text: str) -> list[str]:
     proper-noun tags for Chinese, Sudachi's 固有名詞 for Japanese (consecutive ones joined)."""
     folded = fold(text)
     if not has_kana(text):
-        import jieba.posseg as pseg
-
-        _jieba_module()
-        return [w.word for w in pseg.lcut(folded, HMM=True) if w.flag in _PROPER_TAGS and len(w.word) >= 2
+        return [w.word for w in _tagged(folded) if w.flag in _PROPER_TAGS and len(w.word) >= 2
                 and not mistagged_name(w.word)]
     names, run = [], ""
     for piece in _pieces(text):
