@@ -48,7 +48,7 @@ def test_a_chat_model_that_cannot_tell_gives_none():
     assert model.i == 0  # no response of a scripted fake is spent on it
 
 
-CALIBRATED = 0.2  # the floor calibrated on the public sets (config.Tuning.verify_min_yes)
+CALIBRATED = 0.35  # the floor calibrated on the public sets (config.Tuning.verify_min_yes)
 PASSAGE = "瑞安市已累计引进海内外高层次人才861名,柔性引进7家院士团队,建成9家博士后工作站。"
 
 
