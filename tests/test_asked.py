@@ -3,7 +3,8 @@ import pytest
 
 from assistant.answering.citations import states_premise
 from assistant.text.asked import (DATE, NUMBER, PERSON, asked_kind, asks_people_count, points_back, points_to_person,
-                                   premise_values, question_parts, states_kind, states_people_count)
+                                   premise_values, question_parts, states_kind, states_people_count,
+                                   translated_kind)
 
 
 @pytest.mark.parametrize("question, kind", [
@@ -26,6 +27,15 @@ from assistant.text.asked import (DATE, NUMBER, PERSON, asked_kind, asks_people_
 ])
 def test_the_kind_asked_for(question, kind):
     assert asked_kind(question) == kind
+
+
+@pytest.mark.parametrize("translation, kind", [
+    # what the 1.5B translator made of JSQuAD's "…を俗に何という?" and XQuAD's "What actress did the ASL…?"
+    ("梅雨结束的发布是什么时候?", None), ("华沙的第一场文学cabaret是什么时候开的?", None),
+    ("谁在为游戏进行ASL翻译?", PERSON), ("1901年华沙的人口是多少?", NUMBER), ("论坛由哪个单位主办?", None),
+])
+def test_a_translation_gives_the_kind_asked_only_when_it_asks_a_count_or_a_person(translation, kind):
+    assert translated_kind(translation) == kind
 
 
 @pytest.mark.parametrize("text, kind, states", [

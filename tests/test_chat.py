@@ -285,6 +285,16 @@ def test_a_translation_that_drops_what_is_asked_is_neither_shown_nor_answered_in
     assert result.refused and model.i == 2  # the English answer, refused; no Chinese pass on a wrong question
 
 
+def test_a_date_only_the_translation_asks_for_is_not_required_of_the_answer():
+    """"…を俗に何という?" came back from the translation as 什么时候 (a date): the answer, a name, is not
+    refused for stating no date (text.asked.translated_kind)."""
+    text = "梅雨期間の終了の発表は、俗に梅雨明け宣言と呼ばれる。"
+    retriever = fakes.FakeRetriever([fakes.passage(text, title="梅雨")])
+    model = FakeListChatModel(responses=["梅雨结束的发布俗称是什么时候?", "俗に梅雨明け宣言という[1]。", "UNUSED"])
+    result = Chat(Settings(), retriever, model).answer("梅雨期間の終了発表のことを俗に何という？")
+    assert not result.refused and result.citations and "梅雨明け宣言" in result.text
+
+
 def test_a_name_written_the_same_in_another_script_or_folded_is_still_stated():
     chat, _ = make_chat(["瑞安建成了9家博士後工作站[1]。"])
     assert not chat.answer("瑞安建成了多少家博士後工作站?").refused  # Traditional question, Simplified passage

@@ -14,7 +14,8 @@ from ..errors import InputError
 from .naming import BRACKETED, drop_echoed_brackets, drop_honorifics, gloss_english_names, romanised_names
 from .evidence import SentenceScorer, is_cross_article, select_snippets
 from ..text.asked import (DATE, NUMBER, PERSON, asked_kind, asks_people_count, content_words, points_back,
-                          people_bounds, points_to_person, question_parts, time_bounds, without_bounds)
+                          people_bounds, points_to_person, question_parts, time_bounds, translated_kind,
+                          without_bounds)
 from ..text.lexical import common_word, fold, person_names, verbs
 from ..text.numbers import stated_values
 from ..text.names import names_stated, question_names, rare_words
@@ -458,7 +459,7 @@ class Chat:
             # shown to the model nor answered in Chinese. Not for a translated "who": 谁 often becomes 哪支球队 /
             # 哪个单位, which is what was asked (XQuAD en→zh)
             standalone = question
-        turn = _Turn(question, standalone, lang, kind or asked_kind(standalone), across,
+        turn = _Turn(question, standalone, lang, kind or translated_kind(standalone), across,
                      names=question_names(question), mapped=[zh for _, zh in glossary],
                      people=asks_people_count(question) or asks_people_count(standalone))
         known = early_vector if early_asked == asked else None  # the question's vector, embedded once
