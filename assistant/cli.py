@@ -434,6 +434,19 @@ def bench_kinds(passages: Path = typer.Option(..., exists=True, dir_okay=False),
                                                                for k, v in result.items()))
 
 
+@bench_app.command("translated-kinds")
+def bench_translated_kinds(questions: Path = typer.Option(..., exists=True, dir_okay=False),
+                           limit: int = 100, show: int = 3, json_out: bool = typer.Option(False, "--json")):
+    """Where a translation asks a kind of fact (a count, a date, a person) that the English or Japanese question
+    itself does not: per kind its translation asks, how many questions and the first few. LLM: translation only."""
+    from .bench.counts import bench_translated_kinds as run
+
+    result = run(questions, limit=limit, show=show)
+    _print_json(result) if json_out else typer.echo("\n".join(
+        f"{k}: {v}" if not isinstance(v, dict) else f"{k}: {v['questions']}\n  " + "\n  ".join(v["examples"])
+        for k, v in result.items()))
+
+
 @bench_app.command("parts")
 def bench_parts(questions: Path = typer.Option(..., exists=True, dir_okay=False), limit: int = 0,
                 json_out: bool = typer.Option(False, "--json")):

@@ -132,6 +132,32 @@ def test_bench_parts_counts_questions_split_and_parts_pointing_back(tmp_path):
     assert result["examples"][0] == ["会议由谁主持?", "他担任什么职务?"]
 
 
+def test_bench_translated_kinds_counts_what_each_translation_asks(tmp_path, monkeypatch):
+    """Only English or Japanese questions asking no kind of their own are translated (a Chinese one, or one
+    asking "when" itself, is not), and each is counted under the kind its translation asks."""
+    from assistant import app
+    from assistant.bench.counts import bench_translated_kinds
+
+    translations = {"梅雨の期間は?": "梅雨的时期是什么时候?", "What actress signed the anthem?": "谁用手语翻译了国歌?",
+                    "Which team won?": "哪支球队赢了?"}
+    asked = []
+
+    class Chat:
+        def search_form(self, question, lang, history):
+            asked.append(question)
+            return translations[question]
+
+    monkeypatch.setattr(app.Assistant, "chat", property(lambda self: Chat()))
+    questions = tmp_path / "q.jsonl"
+    questions.write_text("\n".join(json.dumps({"id": f"q{i}", "question": q}, ensure_ascii=False) for i, q in enumerate(
+        [*translations, "会议由哪个单位主办?", "When did the fair open?"])) + "\n", encoding="utf-8")
+    result = bench_translated_kinds(questions)
+    assert asked == list(translations)
+    assert result["translated"] == 3
+    assert {k: v["questions"] for k, v in result.items() if k != "translated"} == {"date": 1, "person": 1, "none": 1}
+    assert result["date"]["examples"] == ["q0: 梅雨の期間は? → 梅雨的时期是什么时候?"]
+
+
 def test_bench_kinds_counts_gold_sentences_stating_the_kind_and_other_sentences_refused(tmp_path):
     from assistant.bench.counts import bench_kinds
 

@@ -71,6 +71,34 @@ def bench_kinds(passages_path: Path, questions_path: Path, limit: int = 0) -> di
             for kind, r in out.items()}
 
 
+def bench_translated_kinds(questions_path: Path, limit: int = 100, show: int = 3) -> dict:
+    """Where the kind asked comes from a translation (text.asked.translated_kind): every English or Japanese
+    question (each part of one of two parts; a follow-up with its history, as the seed files give it) whose own
+    words ask no kind is translated by the product's own call (Chat.search_form, over the default store's
+    glossary), and counted by the kind its translation asks, with the first few of each. A kind it asks that
+    the question does not is the translation's. LLM: the translation call only."""
+    from ..app import Assistant
+    from ..text.asked import asked_kind, question_parts
+    from ..text.language import question_lang
+
+    chat = Assistant().chat
+    asked = 0
+    found: dict = {}
+    for q in read_jsonl(questions_path, limit):
+        history = [tuple(turn) for turn in q.get("history") or []]
+        for part in question_parts(q.get("question") or q.get("q") or ""):
+            lang = question_lang(part)
+            if (lang.startswith("zh") and not history) or asked_kind(part) is not None:
+                continue
+            asked += 1
+            translation = chat.search_form(part, lang, history)
+            row = found.setdefault(asked_kind(translation) or "none", {"questions": 0, "examples": []})
+            row["questions"] += 1
+            if len(row["examples"]) < show:
+                row["examples"].append(f"{q.get('id', '')}: {part} → {translation}")
+    return {"translated": asked, **found}
+
+
 def bench_parts(questions_path: Path, limit: int = 0, show: int = 5) -> dict:
     """The question-splitting rule (text.asked.question_parts) on a question set, no LLM: how many questions
     it splits into parts, how many of those parts point back at the one before (asked as follow-ups), and the
