@@ -73,8 +73,9 @@ def bench_kinds(passages_path: Path, questions_path: Path, limit: int = 0) -> di
 
 def bench_translated_kinds(questions_path: Path, limit: int = 100, show: int = 3) -> dict:
     """Where the kind asked comes from a translation (text.asked.translated_kind): every English or Japanese
-    question (each part of one of two parts; a follow-up with its history, as the seed files give it) whose own
-    words ask no kind is translated by the product's own call (Chat.search_form, over the default store's
+    question (each part of one of two parts, asked alone: the answer to the part before, which the product
+    gives a part pointing back, is not made here; a follow-up with the history the seed files give it) whose
+    own words ask no kind is translated by the product's own call (Chat.search_form, over the default store's
     glossary), and counted by the kind its translation asks, with the first few of each. A kind it asks that
     the question does not is the translation's. LLM: the translation call only."""
     from ..app import Assistant
