@@ -53,6 +53,12 @@ def test_a_translation_gives_the_kind_asked_only_when_it_asks_a_count_or_a_perso
     # a period answers "when" too: a century, an era, a time of day (bench kinds, JSQuAD .897 -> .956)
     ("ポルトガル人が大航海時代の15世紀に到来した。", DATE, True), ("狭义的唐音即江户时代传入的汉字音。", DATE, True),
     ("月曜1:30 - 5:00休止。", DATE, True),
+    # a time named by the calendar without a number (bench kinds: CMRC .939 -> .967, JSQuAD .956 -> .965)
+    ("梅雨明けの発表は立秋の時期まで続く。", DATE, True), ("豪雨となりやすいのは梅雨の末期である。", DATE, True),
+    ("榅桲在晚春或初夏开花。", DATE, True), ("武穴酥糖只在春节时期生产。", DATE, True),
+    ("カラフトマスは主に夜間に移動する。", DATE, True), ("It flowers in late spring.", DATE, True),
+    # a word relating one event to another names no time
+    ("当時の名称を使っている。", DATE, False), ("会谈之后双方签署了协议。", DATE, False),
     # a Japanese name is written in katakana without a middle dot (マーラー, シェーンベルク)
     ("シェーンベルクは「マーラーの徒」と自らを称している。", PERSON, True), ("気団は次第に北上していく。", PERSON, False),
 ])
