@@ -59,6 +59,7 @@ def test_a_translation_gives_the_kind_asked_only_when_it_asks_a_count_or_a_perso
     ("カラフトマスは主に夜間に移動する。", DATE, True), ("It flowers in late spring.", DATE, True),
     # a word relating one event to another names no time
     ("当時の名称を使っている。", DATE, False), ("会谈之后双方签署了协议。", DATE, False),
+    ("日中両国の科学技術協力を進める。", DATE, False),  # 日中: Japan-China, not daytime
     # a Japanese name is written in katakana without a middle dot (マーラー, シェーンベルク)
     ("シェーンベルクは「マーラーの徒」と自らを称している。", PERSON, True), ("気団は次第に北上していく。", PERSON, False),
 ])
