@@ -129,10 +129,12 @@ def states_kind(text: str, kind: str | None) -> bool:
 
 
 def _has_person_name(text: str) -> bool:
-    """A Chinese personal name by jieba's part of speech (nr), for text without an office beside it."""
-    from .lexical import person_names
+    """A personal name, for text without an office beside it: a Chinese one by jieba's part of speech (nr), a
+    Japanese one by Sudachi's (人名: 宮本顕治, 志位, 称徳天皇). Not jieba's transliterated names (nrt): as often
+    a place or a fragment (卡罗莱纳, 杰克逊维尔, 令人) as a person on the public sets (`assistant bench kinds`)."""
+    from .lexical import japanese_person_names, person_names
 
-    return bool(person_names(text))
+    return bool(person_names(text)) or bool(japanese_person_names(text))
 
 
 # A count of people (几名, 多少位, 多少人, 何人, "how many people" once translated) is stated as a number with a
