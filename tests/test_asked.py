@@ -64,7 +64,10 @@ def test_a_translation_gives_the_kind_asked_only_when_it_asks_a_count_or_a_perso
     ("シェーンベルクは「マーラーの徒」と自らを称している。", PERSON, True), ("気団は次第に北上していく。", PERSON, False),
     # a Japanese name in kanji, with no office or honorific beside it (Sudachi's 人名)
     ("1955年頃から宮本顕治が事実上の指導者となった。", PERSON, True), ("結果は辻元も宮本も落選した。", PERSON, True),
-    ("東京と京都で会議が開かれた。", PERSON, False), ("江口寿史的漫画作品。", PERSON, False),
+    ("東京と京都で会議が開かれた。", PERSON, False),
+    # Sudachi reads Japanese only (text with kana): a Japanese name in a Chinese sentence is not read (a known miss,
+    # CMRC 2018's 江口寿史; Sudachi over Chinese text would take Chinese words for Japanese names)
+    ("江口寿史的漫画作品。", PERSON, False),
 ])
 def test_whether_a_text_states_that_kind(text, kind, states):
     assert states_kind(text, kind) is states
