@@ -153,9 +153,7 @@ def _jieba_words(folded: str) -> list[str]:
 
 def _sudachi(text, fold_fn):
     # Sudachi's dictionary is Japanese: segment the original script, fold the words after.
-    tok = _sudachi_tokenizer()
-    text = normalize(text)
-    words = [m.surface() for piece in _pieces(text) for m in tok.tokenize(piece)]
+    words = [m.surface() for m in _sudachi_morphemes(text)]
     # fold once over the newline-joined words (4x faster than per word); no token spans "\n"
     return _keep([fold_fn("\n".join(words))])
 
@@ -222,6 +220,12 @@ def _sudachi_tokenizer():
     return tok
 
 
+def _sudachi_morphemes(text: str):
+    """Sudachi's morphemes of a text, normalised and read in pieces short enough for its tokenizer."""
+    tok = _sudachi_tokenizer()
+    return (m for piece in _pieces(normalize(text)) for m in tok.tokenize(piece))
+
+
 _SCHEME_FUNCS = {
     "bigram": _bigram, "unibigram": _unibigram, "jieba": _jieba, "sudachi": _sudachi,
     "ja_sudachi": _ja_sudachi, "bigram_jieba": _bigram_jieba, "bigram_sudachi": _bigram_sudachi,
@@ -264,9 +268,7 @@ def japanese_person_names(text: str) -> list[str]:
     none in text without kana. jieba's nr tag misses them (江口寿史 is a place and a noun to it)."""
     if not has_kana(text):
         return []
-    tok = _sudachi_tokenizer()
-    return [m.surface() for piece in _pieces(normalize(text)) for m in tok.tokenize(piece)
-            if m.part_of_speech()[2] == "人名"]
+    return [m.surface() for m in _sudachi_morphemes(text) if m.part_of_speech()[2] == "人名"]
 
 
 def transliteration_characters(min_names: int = 5) -> frozenset[str]:
@@ -311,9 +313,7 @@ def verbs(text: str) -> set[str]:
     made of a verb), Sudachi's 動詞 for a text with kana. A question's verbs are its frame (注明, 提到,
     涉及, 関わる), not what it asks about."""
     if has_kana(text):
-        tok = _sudachi_tokenizer()
-        return {fold(m.surface()) for piece in _pieces(normalize(text)) for m in tok.tokenize(piece)
-                if m.part_of_speech()[0] == "動詞"}
+        return {fold(m.surface()) for m in _sudachi_morphemes(text) if m.part_of_speech()[0] == "動詞"}
     return {w.word for w in _tagged(fold(text), hmm=False) if w.flag.startswith("v") and w.flag != "vn"}
 
 
