@@ -10,7 +10,7 @@ import pytest
 
 from assistant.errors import StoreError
 from assistant.index.keyword import KeywordIndex
-from assistant.text.lexical import SCHEMES, fold, tokenize
+from assistant.text.lexical import SCHEMES, fold, fold_aligned, tokenize
 
 ROOT = Path(__file__).resolve().parent.parent
 ZH_DOCS = {
@@ -40,6 +40,17 @@ def test_fold_width_and_case():
 def test_fold_japanese_shinjitai_meets_chinese():
     assert fold("経済") == fold("经济") == fold("經濟")
     assert fold("検査 広告 発展 気候") == "检查 广告 发展 气候"
+
+
+@pytest.mark.parametrize("text", ["臺灣隊於 2013 年降級。 … 波蘭人隊", "5½ 次擒殺", "㈱東京の網絡", "ＡＢＣ網絡"])
+def test_fold_aligned_keeps_each_characters_place(text):
+    aligned = fold_aligned(text)
+    assert len(aligned) == len(text)
+    # what fold() folds is folded alike; a character NFKC writes as several (…, ½, ㈱) stays itself
+    assert aligned.replace("…", "").replace("½", "").replace("㈱", "") == \
+        fold(text.replace("…", "").replace("½", "").replace("㈱", ""))
+    at = aligned.find(fold("隊"))
+    assert at < 0 or text[at] == "隊"
 
 
 def test_fold_leaves_ordinary_simplified_alone():

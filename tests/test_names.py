@@ -138,6 +138,18 @@ def test_a_translated_answer_names_its_sources_people_by_their_sound():
         "The Long Triangle forum [1]."
 
 
+def test_names_after_an_ellipsis_are_written_where_they_stand():
+    from assistant.answering.naming import romanised_names
+    from assistant.text.lexical import person_names
+
+    # the evidence joins sentences apart with " … ", which NFKC writes as three characters: a name found in the
+    # folded text was cut out two characters late ("Yuer (于 2)013 年" for 波兰人队于 2013 年)
+    text = "他们夺得了全国冠军。 … 由于糟糕的财务状况，波兰人队于 2013 年降级。 … 托马斯·戴维斯有5½次擒杀。"
+    out = romanised_names(text, person_names(text))
+    assert "(波兰人)队于 2013 年" in out
+    assert "Thomas Davis (托马斯·戴维斯)有5½次" in out
+
+
 def test_a_chinese_answer_drops_the_honorific_a_japanese_passage_writes_after_a_name():
     from assistant.answering.naming import drop_honorifics
 

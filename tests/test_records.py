@@ -103,3 +103,13 @@ def test_countries_go_into_a_japanese_translation_as_japanese_writes_them():
     assert japanese_country_names("芬蘭、挪威、美國") == "フィンランド、ノルウェー、アメリカ"  # either script
     assert japanese_country_names("非法国际贸易") == "非法国际贸易"  # whole words only: no 法国 in it
     assert japanese_country_names("中国和日本") == "中国和日本"  # written the same way
+
+
+def test_a_name_after_an_ellipsis_is_read_where_it_stands():
+    from assistant.corpus.records import _people
+
+    # NFKC writes "…" as three characters: the name was cut out of the sentence two characters late
+    # ("·莫拉讷恩" for 尤卡·莫拉讷恩)
+    plain = _people("芬兰外贸部部长尤卡·莫拉讷恩出席了会议。")
+    assert plain and plain[0][1].startswith("尤卡·莫拉讷恩")
+    assert _people("会上…芬兰外贸部部长尤卡·莫拉讷恩出席了会议。") == plain

@@ -14,7 +14,7 @@ from typing import Sequence
 
 from ..retrieval.crosslingual import english_gloss, english_name, pinyin_syllables, romanise
 from ..text.language import HAN, has_kana
-from ..text.lexical import STOP_WORDS, cut_words, fold, person_names, unfamiliar_names, unknown_or_proper
+from ..text.lexical import STOP_WORDS, cut_words, fold, fold_aligned, person_names, unfamiliar_names, unknown_or_proper
 
 BRACKETED = re.compile(r"\([^()]*\)|（[^（）]*）")  # a name's original, or any aside
 _HAN_RUN = re.compile(f"[{HAN}](?:[{HAN}·・]*[{HAN}])?")
@@ -273,7 +273,7 @@ def romanised_names(text: str, known: Sequence[str] = ()) -> str:
     personal names alone take 高新区 for one, and split 尤卡·莫拉讷恩), romanised as surname and given name.
     The other names a translation would guess at (text.lexical.unfamiliar_names) are found here and written
     as one word (萨塔昆塔 → Satakunta), or as CC-CEDICT's English name (匹兹堡 → Pittsburgh)."""
-    folded = fold(text)
+    folded = fold_aligned(text)  # its places are text's
     spans: list[tuple[int, int, bool]] = []
     names = [(fold(n), True) for n in known if len(n) >= 2] + \
         [(fold(n), False) for n in unfamiliar_names(text) if len(n) >= 2]
@@ -303,7 +303,7 @@ def drop_honorifics(text: str, snippets: Sequence[str]) -> str:
     japanese = [fold(s) for s in snippets if has_kana(s)]
     if "氏" not in text or not japanese:
         return text
-    folded, out, last = fold(text), [], 0
+    folded, out, last = fold_aligned(text), [], 0
     for m in re.finditer("氏", text):
         if any(folded[m.start() - n:m.end()] in s for n in (2, 3, 4) if m.start() >= n for s in japanese):
             out.append(text[last:m.start()])

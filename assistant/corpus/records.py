@@ -12,7 +12,7 @@ import re
 
 from .metadata import event_date_span
 from ..text.language import HAN, KATAKANA, has_kana
-from ..text.lexical import cut_words, fold
+from ..text.lexical import cut_words, fold, fold_aligned
 from ..text.segment import sentence_spans
 from ..types import Article, EventRecord, RecordField
 
@@ -136,7 +136,7 @@ def _people(sentence: str) -> list[tuple[str, str]]:
 
     if has_kana(sentence):
         return [(m.group(1), m.group(2)) for m in _PERSON_JA.finditer(sentence)]
-    folded = fold(sentence)
+    folded = fold_aligned(sentence)  # its places are the sentence's
     out = []
     whole = [fold(_after_office(m)) for m in _TRANSLITERATED.findall(sentence)]
     parts = [n for n in person_names(sentence) if not any(n in w for w in whole)]  # jieba splits 尤卡·莫拉讷恩

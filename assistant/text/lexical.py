@@ -87,6 +87,28 @@ def fold(text: str) -> str:
     return t2s.convert(text)
 
 
+def fold_aligned(text: str) -> str:
+    """fold(), one character for each of text's, so that a place found in the folded text is the same place in
+    text. NFKC writes some characters as several ("…" → "...", "½" → "1⁄2"): a name found after one in fold(text)
+    was cut out of text two characters late (the evidence's " … " turned 波兰人队于 2013 年 into 波兰人队Yuer (于 2)013
+    年 in an English prompt). Those characters are kept as they are, the runs between them folded whole."""
+    folded = fold(text)
+    if len(folded) == len(text):
+        return folded
+
+    def run(piece: str) -> str:
+        whole = fold(piece)
+        return whole if len(whole) == len(piece) else \
+            "".join(f if len(f := fold(ch)) == 1 else ch for ch in piece)
+
+    out, start = [], 0
+    for i, ch in enumerate(text):
+        if len(normalize(ch)) != 1:
+            out += [run(text[start:i]), ch]
+            start = i + 1
+    return "".join(out) + run(text[start:])
+
+
 def simplified_kanji(text: str) -> str:
     """Japanese shinjitai that Simplified Chinese writes otherwise in their Chinese form (広 → 广, 継 → 继,
     経 → 经), nothing else touched: a Chinese answer copied from a Japanese article is Chinese to its reader.
@@ -358,7 +380,7 @@ def unfamiliar_names(text: str) -> list[str]:
     since jieba splits a transliterated name (萨塔昆|塔, 拉德|芳斯, 普|利兹)."""
     freq = _jieba_module().dt.FREQ
     sounds = transliteration_characters()
-    folded = fold(text)
+    folded = fold_aligned(text)  # the names are cut out of text at its places
     words = _tagged(folded)
     names, at, start, end, proper = [], 0, -1, -1, False
 
