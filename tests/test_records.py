@@ -113,3 +113,17 @@ def test_a_name_after_an_ellipsis_is_read_where_it_stands():
     plain = _people("芬兰外贸部部长尤卡·莫拉讷恩出席了会议。")
     assert plain and plain[0][1].startswith("尤卡·莫拉讷恩")
     assert _people("会上…芬兰外贸部部长尤卡·莫拉讷恩出席了会议。") == plain
+
+
+def test_a_dotted_name_ends_where_the_name_does(records):
+    from assistant.corpus.records import _people
+    from assistant.text.lexical import dotted_name_end
+
+    # a pattern of Han characters after the dot ran on into the verb or adverb after the name
+    assert _people("芬兰外贸部部长尤卡·莫拉讷恩出席了会议。") == [("部长", "尤卡·莫拉讷恩")]
+    assert dotted_name_end("海基·佩尔科就") == "海基·佩尔科"
+    assert dotted_name_end("约翰·埃尔维表示") == "约翰·埃尔维"
+    assert dotted_name_end("克里兹提娜·塔梅茨") == "克里兹提娜·塔梅茨"  # a whole name is kept whole
+    assert dotted_name_end("比尔") == "比尔"
+    _, ningbo = records["000"]
+    assert "负责人 海基·佩尔科" in ningbo.values("people")

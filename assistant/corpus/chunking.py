@@ -10,7 +10,7 @@ from ..errors import InputError
 from ..text.segment import clause_spans, sentence_spans
 from ..types import Article, Chunk
 
-META_VERSION = 3  # bump when what chunk metadata holds changes: ingest then rewrites stored metadata
+META_VERSION = 4  # bump when what chunk metadata holds changes: ingest then rewrites stored metadata
 
 
 def chunk_article(article: Article, size: int = 300, overlap: int = 40) -> list[Chunk]:

@@ -12,7 +12,7 @@ import re
 
 from .metadata import event_date_span
 from ..text.language import HAN, KATAKANA, has_kana
-from ..text.lexical import cut_words, fold, fold_aligned
+from ..text.lexical import cut_words, dotted_name_end, fold, fold_aligned
 from ..text.segment import sentence_spans
 from ..types import Article, EventRecord, RecordField
 
@@ -138,7 +138,7 @@ def _people(sentence: str) -> list[tuple[str, str]]:
         return [(m.group(1), m.group(2)) for m in _PERSON_JA.finditer(sentence)]
     folded = fold_aligned(sentence)  # its places are the sentence's
     out = []
-    whole = [fold(_after_office(m)) for m in _TRANSLITERATED.findall(sentence)]
+    whole = [fold(_after_office(dotted_name_end(m))) for m in _TRANSLITERATED.findall(sentence)]
     parts = [n for n in person_names(sentence) if not any(n in w for w in whole)]  # jieba splits 尤卡·莫拉讷恩
     for name in dict.fromkeys(whole + parts):
         at = folded.find(name)

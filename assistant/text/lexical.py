@@ -310,6 +310,20 @@ def transliteration_characters(min_names: int = 5) -> frozenset[str]:
     return frozenset(ch for ch, n in _state["transliteration"].items() if n >= min_names)
 
 
+def dotted_name_end(name: str) -> str:
+    """尤卡·莫拉讷恩出席 → 尤卡·莫拉讷恩: a dotted foreign name read by a pattern of Han characters runs on
+    into the words after it (出席, 就, 表示); the jieba words after its last dot that hold no character of
+    transliterated names are cut from its end, the first of them always kept."""
+    cut = max(name.rfind("·"), name.rfind("・"))
+    if cut < 0:
+        return name
+    words = cut_words(name[cut + 1:])
+    sounds = transliteration_characters()
+    while len(words) > 1 and not any(ch in sounds for ch in words[-1]):
+        words.pop()
+    return name[:cut + 1] + "".join(words)
+
+
 # jieba's proper-noun tags: people (nr, nrt transliterated, nrfg), places (ns), organisations (nt), other (nz)
 _PROPER_TAGS = ("nr", "nrt", "nrfg", "ns", "nt", "nz")
 
