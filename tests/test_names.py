@@ -112,6 +112,12 @@ def test_common_words_have_their_dictionary_english_and_names_none():
      "The Zhejiang (浙江) centre opened [1]."),
     # ... but "An" may be one (安德森, an de sen)
     ("An Desen was the receiver [1].", "接球手是安德森。", "An Desen (安德森) was the receiver [1]."),
+    # a spelling of the model's own ("Ke'an" for 肯恩) shares as many letters with a cut of the name (嘉兴肯) as with
+    # the name: the stretch that cuts no word; and "Centre", whose "en" matches 恩 too, is no part of the name
+    ("The Jiaxing Ke'an Centre signed it [1].", "嘉兴肯恩中心与市政府签约。",
+     "The Jiaxing Ke'an (嘉兴肯恩) Centre signed it [1]."),
+    ("The Jiaxing Ke'an centre signed it [1].", "嘉兴肯恩中心与市政府签约。",
+     "The Jiaxing Ke'an (嘉兴肯恩) centre signed it [1]."),
 ])
 def test_english_answers_carry_the_articles_names(answer, snippet, expected):
     from assistant.answering.naming import gloss_english_names

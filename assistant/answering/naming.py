@@ -64,20 +64,44 @@ def _words(snippets: Sequence[str]) -> frozenset[str]:
     return frozenset(w for snippet in snippets for w in cut_words(fold(snippet)) if len(w) >= 2)
 
 
-def _best_original(spelling: str, candidates: dict[str, str],
-                   words: frozenset[str] = frozenset()) -> tuple[float, str] | None:
+def _whole_stretches(snippets: Sequence[str]) -> frozenset[str]:
+    """Every stretch of the passages (folded, 2–6 characters) that begins and ends where jieba's words do: of
+    two stretches sharing as many letters with a spelling, the one cutting no word is the name ("Wenzhou
+    Ke'an" shares 10 letters with 溫州肯 and with 溫州肯恩, whose 肯恩 is one word)."""
+    out: set[str] = set()
+    for snippet in snippets:
+        for run in _HAN_RUN.findall(fold(snippet)):
+            words = cut_words(_DOTS.sub("", run))
+            for i in range(len(words)):
+                piece = ""
+                for word in words[i:]:
+                    piece += word
+                    if len(piece) > 6:
+                        break
+                    if len(piece) >= 2:
+                        out.add(piece)
+    return frozenset(out)
+
+
+def _best_original(spelling: str, candidates: dict[str, str], words: frozenset[str] = frozenset(),
+                   whole: frozenset[str] = frozenset()) -> tuple[float, str] | None:
     letters = _letters(spelling)
     if len(letters) < 4:
         return None
-    return _closest(letters, candidates, MIN_SIMILARITY, len(letters) // 3, words=words)
+    return _closest(letters, candidates, MIN_SIMILARITY, len(letters) // 3, words=words, whole=whole)
 
 
 def _closest(key: str, candidates: dict[str, str], floor: float, max_gap: int,
-             same_first: bool = False, words: frozenset[str] = frozenset()) -> tuple[float, str] | None:
+             same_first: bool = False, words: frozenset[str] = frozenset(),
+             whole: frozenset[str] = frozenset()) -> tuple[float, str] | None:
     """The candidate whose key is most like this one (difflib ratio ≥ floor, lengths at most max_gap apart;
-    same_first: starting with the same letter), scored by letters in common: a longer spelling that
-    matches ("Li Qingjiang" ~ 陆青江) beats a part of it (青江). Of candidates alike, one of the words
-    (folded) beats a stretch across words: "Zhejiang" is 浙江, not 这将 of 这将为金华…, which reads the same."""
+    same_first: starting with the same letter), ranked by letters in common: a longer stretch that matches
+    ("Li Qingjiang" ~ 陆青江) beats a part of it (青江). Of candidates sharing as many letters, the one the key
+    spells exactly ("Rui'an" is 瑞安, not 瑞安市), then one cutting no word of the passage ("Ke'an" is 肯恩,
+    whole: 溫州肯恩, not 溫州肯), then the closer, then one of the words (folded): "Zhejiang" is 浙江, not 这将
+    of 这将为金华…, which reads the same (whole: jieba's words and the stretches they make up).
+    Scored by letters in common less the key's letters left unmatched: "Jiaxing Ke'an Centre" shares two
+    letters more than "Jiaxing Ke'an" with 嘉兴肯恩 (c-e-n-t-r-e: en), and leaves four more unmatched."""
     best, rank = None, None
     matcher = difflib.SequenceMatcher(None, b=key)  # b is cached: one table for all candidates
     for original, other in candidates.items():
@@ -89,10 +113,11 @@ def _closest(key: str, candidates: dict[str, str], floor: float, max_gap: int,
         ratio = matcher.ratio()
         if ratio < floor:
             continue
-        this = (ratio, fold(original) in words, len(original))
+        common = round(ratio * (len(key) + len(other)) / 2)
+        this = (common, ratio == 1, fold(original) in whole, ratio, fold(original) in words, len(original))
         if rank is None or this > rank:
-            best, rank = (ratio, original), this
-    return (best[0] * (len(key) + len(candidates[best[1]])) / 2, best[1]) if best else None
+            best, rank = original, this
+    return (2 * rank[0] - len(key), best) if best else None
 
 
 # A foreign name written in Chinese sounds, not spells, like its English form: "Prizy" for 普利兹 (pulizi)
@@ -192,6 +217,7 @@ def gloss_english_names(text: str, snippets: Sequence[str], source: str = "") ->
         last = hi
     text = "".join(pieces) + text[last:]
     candidates, foreign, known = _candidates(snippets), _transliterations(snippets), _words(snippets)
+    whole = _whole_stretches(snippets)
     if source:
         foreign = {**_source_names(source, snippets), **foreign}
     found: list[tuple[int, str]] = []  # (end of the model's spelling, the original)
@@ -203,7 +229,7 @@ def gloss_english_names(text: str, snippets: Sequence[str], source: str = "") ->
                     if {words[i].lower(), words[j - 1].lower()} & _not_sounds():
                         continue  # "The Zhejiang" is no spelling of 和浙江 (he zhejiang): the name is Zhejiang
                     spelling = " ".join(words[i:j])
-                    hit = _best_original(spelling, candidates, known) or \
+                    hit = _best_original(spelling, candidates, known, whole) or \
                         _best_transliteration(spelling, foreign, known)
                     if hit and (best is None or hit[0] > best[0]):
                         end = m.start() + len(" ".join(words[:j]))
