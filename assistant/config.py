@@ -99,6 +99,10 @@ class Settings(BaseSettings):
     encode_batch_size: int = 4  # texts per encoder forward pass: 4 ran 1.4x faster than 32 on 2 cores (docs/retrieval.md)
     llm_path: Path | None = None  # a GGUF file; empty: the bundled Qwen2.5-Coder-1.5B-Instruct
     n_ctx: int = 4096
+    # prompt tokens per llama.cpp batch. Prompts are always read in the same batches, whatever the context held
+    # before (llm.adapters.reusable), so the same question gets the same answer; 64 read prompts about as fast as
+    # 512 here (57 against 59 tokens/s) and re-reads at most 63 cached tokens of a question's own part
+    n_batch: int = 64
     n_threads: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1))
     max_tokens: int = 160
     prompt_cache_mb: int = 1024

@@ -250,3 +250,52 @@ def test_the_prompt_cache_keeps_one_state_per_prompt_family():
     short = answer_prefix[:FAMILY_TOKENS - 1] + [42]  # shares fewer than FAMILY_TOKENS: another family
     cache[short] = state("short")
     assert len(cache.cache_state) == 3
+
+
+def test_a_prompt_keeps_only_whole_batches_of_what_the_context_holds():
+    """reusable(): the tokens the context holds of a new prompt, less the last one (always read again), kept in
+    whole batches counted from the start, or, past the prompt's fixed part (up to its last user turn), from
+    that part's end: the prompt is then read in the same batches as from an empty context."""
+    from types import SimpleNamespace
+
+    from assistant.llm.adapters import boundary, reusable
+
+    plain = SimpleNamespace(_input_ids=np.arange(200), n_batch=64, _turn_start_tokens=[])  # no ChatML turns
+    assert reusable(plain, list(range(150)) + [9999]) == 128  # 150 held: two whole batches
+    assert reusable(plain, list(range(128)) + [7]) == 128
+    assert reusable(plain, list(range(128))) == 64  # the whole prompt held: its last token is read again
+    assert reusable(plain, [5] + list(range(1, 150))) == 0  # differs at once: nothing kept
+    assert reusable(SimpleNamespace(_input_ids=np.arange(0), n_batch=64, _turn_start_tokens=[]), list(range(150))) == 0
+    # a ChatML prompt whose last user turn opens at 100 ([7, 8] stands for "<|im_start|>user\n")
+    chat = list(range(98)) + [7, 8] + list(range(1000, 1300))
+    assert boundary(SimpleNamespace(_turn_start_tokens=[7, 8]), chat) == 100
+    held = SimpleNamespace(_input_ids=np.array(chat[:250] + [1]), n_batch=64, _turn_start_tokens=[7, 8])
+    assert reusable(held, chat) == 228  # the fixed part and two whole batches after it
+    held._input_ids = np.array(chat[:90] + [1])
+    assert reusable(held, chat) == 64  # short of the fixed part: whole batches from the start
+
+
+@pytest.mark.slow
+def test_the_same_prompt_reads_the_same_after_any_other(bundled):
+    """llama.cpp's numbers for a token depend on the batch it was read in: a prompt read after another that
+    shares part of it (the cached prefix kept, the rest read from there) gave other logits than read from an
+    empty context, and a greedy answer then depended on the question asked before. With only whole batches
+    kept, P(yes) of the same check is the same to the last bit however the context was left."""
+    import threading
+
+    from assistant.answering.prompts import verify_messages
+    from assistant.llm.adapters import build_chat_model, yes_probability
+
+    settings = Settings()
+    model, lock = build_chat_model(settings), threading.Lock()
+    passage = ("瑞安云江科创大会于2021年11月14日在东新科创园举行，来自俄罗斯、乌克兰等国的专家出席。大会发布了8项"
+               "揭榜挂帅任务，总奖金4460万元；签约16个重大项目，其中日科年产3万台(套)眼镜专用设备智造项目已获批浙江省重大"
+               "产业项目。会上，中国汽车工程学会为瑞安量身打造了汽车产业对接云平台。")
+    asked = verify_messages("大会发布了多少项任务?", "大会发布了8项揭榜挂帅任务。", [passage])
+    model.client.reset()
+    fresh = yes_probability(model, asked, settings, lock)
+    for other in (verify_messages("大会在哪天举行?", "大会于2021年11月14日举行。", [passage]),
+                  verify_messages("大会发布了多少项任务？请回答", "8项。", [passage]),
+                  verify_messages("Who spoke?", "Nobody.", ["An unrelated passage about a trade fair."])):
+        assert yes_probability(model, other, settings, lock) is not None
+        assert yes_probability(model, asked, settings, lock) == fresh

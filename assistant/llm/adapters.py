@@ -44,7 +44,7 @@ def _load_local(settings: Settings):
         from langchain_community.chat_models import ChatLlamaCpp
     try:
         model = ChatLlamaCpp(model_path=str(path), n_ctx=settings.n_ctx, n_threads=settings.n_threads,
-                             n_batch=512, max_tokens=settings.max_tokens, temperature=settings.temperature,
+                             n_batch=settings.n_batch, max_tokens=settings.max_tokens, temperature=settings.temperature,
                              top_p=1.0, repeat_penalty=1.05, seed=0, verbose=False, streaming=True,
                              # ChatLlamaCpp's defaults (base 10000, scale 1) would override the GGUF's own
                              # RoPE settings (Qwen2.5: base 1e6); 0 tells llama.cpp to read them from the file
@@ -52,6 +52,7 @@ def _load_local(settings: Settings):
         # several evaluated prefixes (answer prompt, follow-up rewrite prompt) survive in RAM,
         # so switching between them does not re-read the fixed system prompt and examples
         _slim_states(model.client)
+        _read_in_batches(model.client)
         model.client.set_cache(_family_cache(settings.prompt_cache_mb << 20))
         return model
     except Exception as exc:
@@ -121,6 +122,75 @@ def _slim_states(llama) -> None:
 
     llama.save_state = types.MethodType(save_state, llama)
     llama.load_state = types.MethodType(load_state, llama)
+
+
+def _turn_start(llama) -> list[int]:
+    """The tokens that open the last user turn of a ChatML prompt ("<|im_start|>user\\n"), or [] for a model
+    whose chat template is not ChatML."""
+    cached = getattr(llama, "_turn_start_tokens", None)
+    if cached is None:
+        opener = llama.tokenize(b"<|im_start|>", add_bos=False, special=True)
+        cached = opener + llama.tokenize(b"user\n", add_bos=False, special=False) if len(opener) == 1 else []
+        llama._turn_start_tokens = cached
+    return cached
+
+
+def boundary(llama, tokens) -> int:
+    """Where the prompt's last user turn begins: what comes before it (rules, worked examples) is the fixed
+    part of its prompt kind, what comes after is this question's. 0 when it cannot be told."""
+    opener = _turn_start(llama)
+    n = len(opener)
+    if not n:
+        return 0
+    for i in range(len(tokens) - n, -1, -1):
+        if list(tokens[i:i + n]) == opener:
+            return i + n
+    return 0
+
+
+def reusable(llama, tokens) -> int:
+    """How many leading prompt tokens the context may keep for this prompt (at least the last one is read again,
+    for fresh logits): of what it holds of the prompt, whole batches counted from the start, or, past the
+    prompt's fixed part (boundary()), the fixed part and whole batches counted from its end.
+
+    llama.cpp's numbers for a token depend on the batches it was read in: the same prompt read as [1,037 cached
+    tokens] + [the rest] and as [1,250 cached] + [the rest] gave logits up to 0.6 apart, and the greedy answer to
+    a question then depended on the questions asked before it. Prompts are always read in the same batches,
+    those of an empty context (read_in_batches): the same question gets the same answer."""
+    from llama_cpp import Llama
+
+    held = Llama.longest_token_prefix(llama._input_ids.tolist(), list(tokens)[:-1])  # noqa: SLF001
+    fixed, size = boundary(llama, tokens), llama.n_batch
+    if fixed and held >= fixed:
+        return held - (held - fixed) % size
+    return held - held % size
+
+
+def _read_in_batches(llama) -> None:
+    """llama-cpp-python's generate keeps the longest prefix the context holds of a prompt and reads the rest
+    in n_batch pieces from there; here it keeps reusable() and reads the rest in the batches of an empty
+    context: n_batch pieces from the start up to the prompt's fixed part, then n_batch pieces from its end."""
+    import types
+
+    generate, evaluate = llama.generate, llama.eval
+
+    def generate_same(self, tokens, *args, **kwargs):
+        self._reading = list(tokens)
+        if kwargs.get("reset", True) and self.n_tokens > 0:
+            self.n_tokens = min(self.n_tokens, reusable(self, tokens))
+        return generate(tokens, *args, **kwargs)
+
+    def eval_same(self, tokens):
+        prompt = getattr(self, "_reading", None)
+        start, tokens = self.n_tokens, list(tokens)
+        fixed = boundary(self, prompt) if prompt and prompt[start:start + len(tokens)] == tokens else 0
+        if start < fixed < start + len(tokens):
+            evaluate(tokens[:fixed - start])
+            tokens = tokens[fixed - start:]
+        evaluate(tokens)
+
+    llama.generate = types.MethodType(generate_same, llama)
+    llama.eval = types.MethodType(eval_same, llama)
 
 
 def model_lock(settings: Settings):
@@ -274,7 +344,8 @@ def _local_yes(llama, messages, lock) -> float:
     with lock:
         # keep what the context already holds of this prompt (the fixed system line), as llama.cpp's own
         # completion does, and read the logits after the last prompt token
-        llama.n_tokens = Llama.longest_token_prefix(llama._input_ids.tolist(), tokens[:-1])  # noqa: SLF001
+        llama.n_tokens = reusable(llama, tokens)
+        llama._reading = tokens  # noqa: SLF001
         llama.eval(tokens[llama.n_tokens:])
         logits = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(llama.n_vocab(),)).astype(np.float64)  # noqa: SLF001
     top = logits.max()
