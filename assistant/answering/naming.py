@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import functools
 import re
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from ..retrieval.crosslingual import english_gloss, english_name, pinyin_syllables, romanise
 from ..text.language import HAN, has_kana
@@ -64,23 +64,26 @@ def _words(snippets: Sequence[str]) -> frozenset[str]:
     return frozenset(w for snippet in snippets for w in cut_words(fold(snippet)) if len(w) >= 2)
 
 
+def _word_stretches(text: str, longest: int) -> Iterator[str]:
+    """Every stretch of text's Han runs, 2 to longest characters, that begins and ends where jieba's words do
+    (a name's dots dropped first)."""
+    for run in _HAN_RUN.findall(_DOTS.sub("", text)):
+        words = cut_words(run)
+        for i in range(len(words)):
+            piece = ""
+            for word in words[i:]:
+                piece += word
+                if len(piece) > longest:
+                    break
+                if len(piece) >= 2:
+                    yield piece
+
+
 def _whole_stretches(snippets: Sequence[str]) -> frozenset[str]:
-    """Every stretch of the passages (folded, 2–6 characters) that begins and ends where jieba's words do: of
-    two stretches sharing as many letters with a spelling, the one cutting no word is the name ("Wenzhou
-    Ke'an" shares 10 letters with 溫州肯 and with 溫州肯恩, whose 肯恩 is one word)."""
-    out: set[str] = set()
-    for snippet in snippets:
-        for run in _HAN_RUN.findall(fold(snippet)):
-            words = cut_words(_DOTS.sub("", run))
-            for i in range(len(words)):
-                piece = ""
-                for word in words[i:]:
-                    piece += word
-                    if len(piece) > 6:
-                        break
-                    if len(piece) >= 2:
-                        out.add(piece)
-    return frozenset(out)
+    """The passages' stretches (folded, 2–6 characters) that cut no jieba word: of two stretches sharing as
+    many letters with a spelling, the one cutting no word is the name ("Wenzhou Ke'an" shares 10 letters with
+    溫州肯 and with 溫州肯恩, whose 肯恩 is one word)."""
+    return frozenset(piece for snippet in snippets for piece in _word_stretches(fold(snippet), 6))
 
 
 def _best_original(spelling: str, candidates: dict[str, str], words: frozenset[str] = frozenset(),
@@ -185,16 +188,9 @@ def _source_names(source: str, snippets: Sequence[str]) -> dict[str, str]:
     only runs of transliteration characters; whole words only, or "Long" (of 长三角) is 兰国 of 芬兰|国家."""
     passages = fold("\n".join(snippets))
     out: dict[str, str] = {}
-    for run in _HAN_RUN.findall(_DOTS.sub("", source)):
-        words = cut_words(run)
-        for i in range(len(words)):
-            piece = ""
-            for word in words[i:]:
-                piece += word
-                if len(piece) > 4:
-                    break
-                if len(piece) >= 2 and fold(piece) in passages:
-                    out.setdefault(piece, pinyin_skeleton(piece))
+    for piece in _word_stretches(source, 4):
+        if fold(piece) in passages:
+            out.setdefault(piece, pinyin_skeleton(piece))
     return out
 
 
