@@ -336,14 +336,13 @@ def _yes_no_reader(llama):
 
 def _local_yes(llama, messages, lock) -> float:
     import numpy as np
-    from llama_cpp import Llama
 
     formatter, words = _yes_no_reader(llama)
     result = formatter(messages=[{"role": _ROLES.get(role, role), "content": text} for role, text in messages])
     tokens = llama.tokenize(result.prompt.encode("utf-8"), add_bos=not result.added_special, special=True)
     with lock:
-        # keep what the context already holds of this prompt (the fixed system line), as llama.cpp's own
-        # completion does, and read the logits after the last prompt token
+        # keep what the context holds of this prompt in the batches an empty context reads it in (reusable), as
+        # generation does, and read the logits after the last prompt token
         llama.n_tokens = reusable(llama, tokens)
         llama._reading = tokens  # noqa: SLF001
         llama.eval(tokens[llama.n_tokens:])
