@@ -166,6 +166,16 @@ def reusable(llama, tokens) -> int:
     return held - held % size
 
 
+def start_reading(llama, tokens, keep: bool = True) -> None:
+    """Before a prompt is read: name it as the one being read (eval, as read_in_batches patches it, splits its
+    reading at the prompt's fixed part only for that prompt) and, with keep, let the context hold only what
+    reusable() allows of it. Generation and the yes/no check both start here, so both read a prompt in the
+    batches of an empty context."""
+    llama._reading = list(tokens)  # noqa: SLF001
+    if keep:
+        llama.n_tokens = reusable(llama, tokens) if llama.n_tokens > 0 else 0
+
+
 def _read_in_batches(llama) -> None:
     """llama-cpp-python's generate keeps the longest prefix the context holds of a prompt and reads the rest
     in n_batch pieces from there; here it keeps reusable() and reads the rest in the batches of an empty
@@ -175,9 +185,7 @@ def _read_in_batches(llama) -> None:
     generate, evaluate = llama.generate, llama.eval
 
     def generate_same(self, tokens, *args, **kwargs):
-        self._reading = list(tokens)
-        if kwargs.get("reset", True) and self.n_tokens > 0:
-            self.n_tokens = min(self.n_tokens, reusable(self, tokens))
+        start_reading(self, tokens, keep=kwargs.get("reset", True))
         return generate(tokens, *args, **kwargs)
 
     def eval_same(self, tokens):
@@ -343,8 +351,7 @@ def _local_yes(llama, messages, lock) -> float:
     with lock:
         # keep what the context holds of this prompt in the batches an empty context reads it in (reusable), as
         # generation does, and read the logits after the last prompt token
-        llama.n_tokens = reusable(llama, tokens)
-        llama._reading = tokens  # noqa: SLF001
+        start_reading(llama, tokens)
         llama.eval(tokens[llama.n_tokens:])
         logits = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(llama.n_vocab(),)).astype(np.float64)  # noqa: SLF001
     top = logits.max()
