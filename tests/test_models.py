@@ -275,6 +275,31 @@ def test_a_prompt_keeps_only_whole_batches_of_what_the_context_holds():
     assert reusable(held, chat) == 64  # short of the fixed part: whole batches from the start
 
 
+def test_every_reading_names_its_prompt_and_keeps_only_what_reusable_allows():
+    """start_reading(): generation and the yes/no check both begin a prompt here. It names the prompt (eval splits
+    its reading at the fixed part only for that prompt) and cuts the context to reusable(); keep=False (llama.cpp's
+    generate with reset=False, which goes on from the context as it stands) names it and keeps everything."""
+    from types import SimpleNamespace
+
+    from assistant.llm.adapters import start_reading
+
+    class Context(SimpleNamespace):
+        @property
+        def _input_ids(self):  # as llama-cpp-python's: the tokens held, up to n_tokens
+            return self.held[:self.n_tokens]
+
+    prompt = list(range(150)) + [9999]
+    context = Context(held=np.arange(200), n_tokens=200, n_batch=64, _turn_start_tokens=[])
+    start_reading(context, prompt)
+    assert (context.n_tokens, context._reading) == (128, prompt)  # two whole batches of the 150 held
+    context = Context(held=np.arange(200), n_tokens=200, n_batch=64, _turn_start_tokens=[])
+    start_reading(context, prompt, keep=False)
+    assert (context.n_tokens, context._reading) == (200, prompt)
+    empty = Context(held=np.arange(0), n_tokens=0, n_batch=64, _turn_start_tokens=[])
+    start_reading(empty, prompt)
+    assert empty.n_tokens == 0
+
+
 @pytest.mark.slow
 def test_the_same_prompt_reads_the_same_after_any_other(bundled):
     """llama.cpp's numbers for a token depend on the batch it was read in: a prompt read after another that
