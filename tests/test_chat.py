@@ -306,7 +306,8 @@ def test_a_name_stated_elsewhere_in_the_cited_article_is_stated():
     other = f.passage("2021年11月14日,云江科创大会在瑞安开幕。", title="瑞安新闻", chunk_id="c0", start=0, dense=0.2)
     retriever = f.FakeRetriever([f.passage(TEXT, title="瑞安新闻", dense=0.9), other], {"001.txt": "瑞安新闻"})
     model = FakeListChatModel(responses=["瑞安建成了9家博士后工作站[1]。", "UNUSED"])
-    result = Chat(Settings(), retriever, model).answer("云江科创大会上瑞安建成了多少家博士后工作站?")
+    several = Settings(tuning={"sure_margin": 0.0})  # both passages in the prompt, whichever the fake scores best
+    result = Chat(several, retriever, model).answer("云江科创大会上瑞安建成了多少家博士后工作站?")
     assert not result.refused and result.citations[0].chunk_id == "c1"
     assert "云江" not in result.citations[0].snippet  # the name stands only in the article's other chunk
     assert Chat(Settings(), retriever, FakeListChatModel(responses=["瑞安建成了9家博士后工作站[1]。", "UNUSED"])) \
@@ -656,7 +657,7 @@ def test_a_right_answer_citing_the_wrong_passage_is_checked_again_on_the_passage
     speaker = fakes.passage("市科技局局长王立新在会上介绍了合作情况。", "001.txt", "杭州科技论坛", chunk_id="b", start=300)
     retriever = fakes.FakeRetriever([opening, speaker], {"001.txt": "杭州科技论坛"})
     model = FakeListChatModel(responses=[f"杭州市政府科技局局长{named}[1]。", "UNUSED"])
-    chat = Chat(Settings(tuning=Tuning(verify_min_yes=0.2)), retriever, model)
+    chat = Chat(Settings(tuning=Tuning(verify_min_yes=0.2, sure_margin=0.0)), retriever, model)  # both in the prompt
     result = chat.answer("杭州市科技局局长叫什么名字?")
     assert result.refused is refused
     if refused:  # no passage of the prompt names 陈立新: still the model check's refusal
@@ -934,3 +935,22 @@ def test_lines_across_articles_go_into_a_japanese_translation_with_the_countries
     result = Chat(Settings(), retriever, model).answer("これらの記事のうち、北欧の国が関わる活動はどれですか?")
     assert "フィンランド" in seen[-1] and "芬兰" not in seen[-1]  # the lines, as given to the translation
     assert "フィンランド" in result.text and [c.source for c in result.citations] == ["000.txt"]
+
+
+def test_a_sure_best_sentence_is_given_alone_only_when_scored_by_the_questions_own_words(monkeypatch):
+    from assistant.answering import pipeline
+    margins = []
+    real = pipeline.select_snippets
+
+    def spy(*args):
+        margins.append(args[9])
+        return real(*args)
+
+    monkeypatch.setattr(pipeline, "select_snippets", spy)
+    chat = Chat(Settings(tuning={"sure_margin": 0.3}), ManyArticles(), FakeListChatModel(responses=["UNUSED"]))
+    chat.evidence("瑞安建成了多少家博士后工作站?")
+    assert margins == [0.3]
+    chat.evidence("How many postdoctoral workstations has Rui'an built?", "瑞安建成了多少家博士后工作站?")
+    assert margins == [0.3, 0.0]  # scored by a translation's words: never alone
+    chat.across_evidence("列出所有活动的日期")
+    assert margins[2:] and set(margins[2:]) == {0.0}  # one snippet per article, each with its own best sentences

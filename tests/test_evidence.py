@@ -94,6 +94,19 @@ def test_the_character_budget_keeps_the_prompt_short():
     assert snippet.text == S[2]  # the best sentence is always given, whatever its length
 
 
+def test_a_sentence_far_ahead_of_the_next_is_given_alone():
+    passages = [at(0, len(ARTICLE))]
+    scorer = SentenceScorer(Vectors(), no_overlap)
+    # S[2] scores 1.0, the next best S[4] 0.1: a lead of 0.9
+    (alone,) = select_snippets(QUESTION, QVEC, passages, scorer, max_sentences=4, sure_margin=0.5)
+    assert alone.text == S[2] and (alone.start, alone.end) == (1000 + offset(2), 1000 + offset(3))
+    for margin in (0.95, 0.0):  # a lead under the margin, or no margin: the neighbours come too
+        (more,) = select_snippets(QUESTION, QVEC, passages, scorer, max_sentences=4, sure_margin=margin)
+        assert S[2] in more.text and S[3] in more.text
+    (only,) = select_snippets(QUESTION, QVEC, [at(offset(2), offset(3))], scorer, sure_margin=0.5)
+    assert only.text == S[2]  # a single sentence leads nothing and is given as it is
+
+
 def test_a_sentence_in_two_overlapping_chunks_is_given_once():
     first, second = at(0, offset(3), "c1"), at(offset(2), len(ARTICLE), "c2")  # both hold S[2]
     snippets = select_snippets(QUESTION, QVEC, [first, second], SentenceScorer(Vectors(), no_overlap),

@@ -109,23 +109,37 @@ def trim(sentence: Sentence, question: str, scorer: SentenceScorer, max_chars: i
     return Sentence(sentence.passage, sentence.text[a:b], sentence.start + a, sentence.start + b)
 
 
-def select_snippets(question: str, qvec, passages: Sequence[Passage], scorer: SentenceScorer,
-                    budget_chars: int = 280, max_sentences: int = 4, sentence_max: int = 110,
-                    neighbour_bonus: float = 0.15, holding: Sequence[str] = ()) -> list[Snippet]:
-    """The best sentences within a character budget, merged per chunk, in article order.
-
-    holding: folded names of which the sentences should hold one, when any sentence does (an article
-    picked for a question across articles because it names what the question names)."""
+def scored_sentences(question: str, qvec, passages: Sequence[Passage], scorer: SentenceScorer,
+                     sentence_max: int = 110, holding: Sequence[str] = ()) -> tuple[list[Sentence], np.ndarray]:
+    """The passages' sentences (long ones cut to their best clauses) and their scores: the scorer's, plus a
+    small prior for the passage's search rank."""
     sents = [s for p in passages for s in sentences_of(p)]
     if holding:
         sents = [s for s in sents if any(n in fold(s.text) for n in holding)] or sents
     sents = [trim(s, question, scorer, sentence_max) for s in sents]
     if not sents:
-        return []
+        return [], np.zeros(0)
     rank_prior = {p.chunk_id: 0.02 * (len(passages) - i) for i, p in enumerate(passages)}
-    scores = scorer.scores(question, qvec, sents) + np.array([rank_prior[s.passage.chunk_id] for s in sents])
+    return sents, scorer.scores(question, qvec, sents) + np.array([rank_prior[s.passage.chunk_id] for s in sents])
+
+
+def select_snippets(question: str, qvec, passages: Sequence[Passage], scorer: SentenceScorer,
+                    budget_chars: int = 280, max_sentences: int = 4, sentence_max: int = 110,
+                    neighbour_bonus: float = 0.15, holding: Sequence[str] = (),
+                    sure_margin: float = 0.0) -> list[Snippet]:
+    """The best sentences within a character budget, merged per chunk, in article order.
+
+    holding: folded names of which the sentences should hold one, when any sentence does (an article
+    picked for a question across articles because it names what the question names).
+    sure_margin: when the best sentence's score leads the next one's by this much (and is not 0), that
+    sentence alone: a 1.5B model given its neighbours too often answered from one of them."""
+    sents, scores = scored_sentences(question, qvec, passages, scorer, sentence_max, holding)
+    if not sents:
+        return []
     picked, used = [], 0
     order = list(np.argsort(-scores))
+    if sure_margin > 0 and (len(order) == 1 or scores[order[0]] - scores[order[1]] >= sure_margin):
+        return _merge([sents[order[0]]])
     while order:
         i = order.pop(0)
         s = sents[i]

@@ -296,14 +296,17 @@ class Chat:
             words, qvec = question, self.query_vector(question, "", known)
         if not passages or not self._relevant(passages):
             return passages, []
-        return passages, self._select(words, qvec, passages)
+        # the best sentence alone only where it was scored by the question's own words: a translation's
+        # wording ranks sentences less surely (XQuAD en->zh: more right answers refused, docs/answers.md)
+        sure = self.settings.tuning.sure_margin if words == question else 0.0
+        return passages, self._select(words, qvec, passages, sure_margin=sure)
 
     def _select(self, question: str, qvec, passages, budget_chars: int = 0, max_sentences: int = 0,
-                holding: Sequence[str] = ()) -> list[Snippet]:
+                holding: Sequence[str] = (), sure_margin: float = 0.0) -> list[Snippet]:
         tuning = self.settings.tuning
         return select_snippets(question, qvec, passages, self.scorer, budget_chars or tuning.evidence_chars,
                                max_sentences or tuning.evidence_sentences, tuning.sentence_max,
-                               tuning.neighbour_bonus, holding)
+                               tuning.neighbour_bonus, holding, sure_margin)
 
     def across_evidence(self, question: str, search_form: str = "",
                         known=None) -> tuple[list[Passage], list[Snippet]]:
