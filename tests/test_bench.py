@@ -100,16 +100,19 @@ def test_bench_gold_scores_answers_keeps_their_citations_and_refuses_without_the
     assert out["gold_in_answer"] == 0.0 and sum(out["refused_by"].values()) == 2
 
 
+# two passages and a question about each
+TWO_PASSAGES = [{"id": "p1", "title": "宁波", "text": "2019中芬合作平台高层会谈在宁波市南苑饭店举行。"},
+                {"id": "p2", "title": "金华", "text": "首届国际科技开放合作大会在金华开幕,签约项目三十个。"}]
+TWO_QUESTIONS = [{"id": "q1", "question": "中芬合作平台高层会谈在哪里举行?", "answers": ["南苑饭店"], "passage_id": "p1"},
+                 {"id": "q2", "question": "国际科技开放合作大会签约了多少项目?", "answers": ["三十个"], "passage_id": "p2"}]
+
+
 def test_bench_gold_only_asks_the_chosen_questions_over_the_whole_runs_index(tmp_path, embeddings):
     from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
     from assistant.bench.runs import bench_gold
 
-    passages = [{"id": "p1", "title": "宁波", "text": "2019中芬合作平台高层会谈在宁波市南苑饭店举行。"},
-                {"id": "p2", "title": "金华", "text": "首届国际科技开放合作大会在金华开幕,签约项目三十个。"}]
-    questions = [{"id": "q1", "question": "中芬合作平台高层会谈在哪里举行?", "answers": ["南苑饭店"], "passage_id": "p1"},
-                 {"id": "q2", "question": "国际科技开放合作大会签约了多少项目?", "answers": ["三十个"], "passage_id": "p2"}]
-    pf, qf = _write_set(tmp_path, passages, questions)
+    pf, qf = _write_set(tmp_path, TWO_PASSAGES, TWO_QUESTIONS)
     model = FakeListChatModel(responses=["国际科技开放合作大会签约项目三十个[1]。", "UNUSED"])
     result = bench_gold(pf, qf, limit=10, distractors=0, chat_model=model, embeddings=embeddings, only={"q2"})
     assert result["questions"] == 1 and [a["id"] for a in result["answers"]] == ["q2"]
@@ -355,3 +358,17 @@ def test_bench_scripts_searches_each_script_over_each_as_asked_and_by_both(tmp_p
     rows = [k for k in result if "->" in k]
     assert len(rows) == 16  # 2 question scripts x 2 passage scripts x hybrid/dense x as asked/both
     assert result["hant->hans hybrid both scripts"]["hit@1"] == 1.0
+
+
+def test_bench_leads_counts_by_the_best_sentences_lead_whether_it_holds_the_gold(tmp_path, embeddings):
+    from assistant.bench.leads import bench_leads
+
+    pf, qf = _write_set(tmp_path, TWO_PASSAGES, TWO_QUESTIONS)
+    run = tmp_path / "run.json"
+    run.write_text(json.dumps({"answers": [{"id": "q1", "ok": True}, {"id": "q2", "ok": False}]}), encoding="utf-8")
+    result = bench_leads(pf, qf, limit=10, run=run, embeddings=embeddings, margins=(0.0, 0.05, 99.0))
+    assert result["questions"] == 2 and result["with_evidence"] == 2
+    assert result["lead_0.0"] == {"questions": 2, "gold_in_best": 2, "right_in_run": 1}  # each best sentence holds it
+    assert result["lead_99.0"] == {"questions": 0, "gold_in_best": 0, "right_in_run": 0}
+    assert result["lead_0.0"]["questions"] >= result["lead_0.05"]["questions"] >= 0
+    assert "right_in_run" not in bench_leads(pf, qf, limit=10, embeddings=embeddings)["lead_0.0"]

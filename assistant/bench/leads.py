@@ -1,0 +1,54 @@
+"""How sure the sentence scorer is, measured on the public sets without running the model.
+
+For each question, asked in its own words over the index `bench gold` builds (its gold passage and 200 others):
+the lead of the best-scored sentence of its evidence over the next one, and whether that best sentence holds
+a gold answer. Per lead m, how many questions lead by m or more and of those how many have the gold in their
+best sentence: the calibration of Tuning.sure_margin, at and above which the model reads that sentence alone.
+With a recorded `bench gold --json` run of the same questions, also how many of them that run answered right."""
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from ..answering.evidence import scored_sentences
+from ..config import Settings
+from .runs import _golds, index_articles, normalise_answer, passages_as_articles, read_jsonl
+
+
+def bench_leads(passages_path: Path, questions_path: Path, limit: int = 100, distractors: int = 200,
+                margins=(0.0, 0.05, 0.1, 0.15, 0.2), run: Path | None = None, settings: Settings | None = None,
+                embeddings=None) -> dict:
+    from ..app import Assistant
+
+    questions = read_jsonl(questions_path, limit)
+    rows = read_jsonl(passages_path)
+    needed = {q["passage_id"] for q in questions}
+    chosen = [r for r in rows if r["id"] in needed] + [r for r in rows if r["id"] not in needed][:distractors]
+    right = {a["id"]: a["ok"] for a in json.loads(Path(run).read_text(encoding="utf-8"))["answers"]} if run else {}
+    found = []  # (lead, gold in the best sentence, answered right in the run), for questions with evidence
+    base = settings or Settings()
+    with tempfile.TemporaryDirectory(prefix="assistant-leads-") as tmp:
+        s = base.model_copy(update={"store_dir": Path(tmp), "chroma_url": "", "collection": "leads"})
+        assistant = Assistant(s, chat_model=object(), embeddings=embeddings)  # no model call is made
+        index_articles(assistant, passages_as_articles(chosen))
+        chat, tuning = assistant.chat, s.tuning
+        for q in questions:
+            passages, snippets = chat.evidence(q["question"])
+            if not snippets:
+                continue
+            sents, scores = scored_sentences(q["question"], chat.query_vector(q["question"]), passages,
+                                             chat.scorer, tuning.sentence_max)
+            order = np.argsort(-scores)
+            lead = float(scores[order[0]] - scores[order[1]]) if len(order) > 1 else float("inf")
+            best = normalise_answer(sents[order[0]].text)
+            held = any(g and g in best for g in map(normalise_answer, _golds(q)))
+            found.append((lead, held, right.get(q["id"])))
+    out = {"questions": len(questions), "with_evidence": len(found)}
+    for m in margins:
+        over = [f for f in found if f[0] >= m]
+        out[f"lead_{m}"] = {"questions": len(over), "gold_in_best": sum(f[1] for f in over),
+                            **({"right_in_run": sum(bool(f[2]) for f in over)} if run else {})}
+    return out
