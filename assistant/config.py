@@ -40,7 +40,7 @@ class Tuning(BaseModel):
     neighbour_bonus: float = 0.15  # the best sentence's neighbours often carry the answer it introduces
     # the best sentence alone in the prompt when its score leads the next one's by this much (0: off), for a
     # question scored in its own words. At .1 the best sentence holds the gold answer for 46 of CMRC's 51 such
-    # questions and 67 of JSQuAD's 70 (no-LLM probe); end to end, JSQuAD gold .58 -> .66, CMRC .61 -> .61,
+    # questions and 67 of JSQuAD's 70 (`assistant bench leads`, no LLM); end to end, JSQuAD gold .58 -> .66, CMRC .61 -> .61,
     # both faster (docs/answers.md, thirty-fourth session)
     sure_margin: float = 0.1
     max_catalogue: int = 8  # articles a question across articles reads

@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from assistant.answering.evidence import SentenceScorer, is_cross_article, select_snippets, sentences_of, trim
+from assistant.answering.evidence import (SentenceScorer, best_lead, is_cross_article, select_snippets, sentences_of,
+                                         trim)
 from assistant.types import Passage
 
 # five sentences of one article; the question is about the 博士后工作站
@@ -105,6 +106,8 @@ def test_a_sentence_far_ahead_of_the_next_is_given_alone():
         assert S[2] in more.text and S[3] in more.text
     (only,) = select_snippets(QUESTION, QVEC, [at(offset(2), offset(3))], scorer, sure_margin=0.5)
     assert only.text == S[2]  # a single sentence leads nothing and is given as it is
+    assert best_lead(np.array([0.1, 1.0, 0.3])) == pytest.approx(0.7) and best_lead(np.array([0.4, 0.4])) == 0.0
+    assert best_lead(np.array([0.5])) == math.inf
 
 
 def test_a_sentence_in_two_overlapping_chunks_is_given_once():

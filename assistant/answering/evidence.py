@@ -123,6 +123,15 @@ def scored_sentences(question: str, qvec, passages: Sequence[Passage], scorer: S
     return sents, scorer.scores(question, qvec, sents) + np.array([rank_prior[s.passage.chunk_id] for s in sents])
 
 
+def best_lead(scores: np.ndarray) -> float:
+    """How far the best score stands above the next one (infinite for a single sentence): how sure the
+    scorer is of its best sentence (Tuning.sure_margin, `assistant bench leads`)."""
+    if len(scores) < 2:
+        return float("inf")
+    top = np.partition(-np.asarray(scores), 1)[:2]
+    return float(top[1] - top[0])
+
+
 def select_snippets(question: str, qvec, passages: Sequence[Passage], scorer: SentenceScorer,
                     budget_chars: int = 280, max_sentences: int = 4, sentence_max: int = 110,
                     neighbour_bonus: float = 0.15, holding: Sequence[str] = (),
@@ -138,7 +147,7 @@ def select_snippets(question: str, qvec, passages: Sequence[Passage], scorer: Se
         return []
     picked, used = [], 0
     order = list(np.argsort(-scores))
-    if sure_margin > 0 and (len(order) == 1 or scores[order[0]] - scores[order[1]] >= sure_margin):
+    if sure_margin > 0 and best_lead(scores) >= sure_margin:
         return _merge([sents[order[0]]])
     while order:
         i = order.pop(0)

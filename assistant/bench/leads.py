@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..answering.evidence import scored_sentences
+from ..answering.evidence import best_lead, scored_sentences
 from ..config import Settings
 from .runs import _golds, index_articles, normalise_answer, passages_as_articles, read_jsonl
 
@@ -41,11 +41,9 @@ def bench_leads(passages_path: Path, questions_path: Path, limit: int = 100, dis
                 continue
             sents, scores = scored_sentences(q["question"], chat.query_vector(q["question"]), passages,
                                              chat.scorer, tuning.sentence_max)
-            order = np.argsort(-scores)
-            lead = float(scores[order[0]] - scores[order[1]]) if len(order) > 1 else float("inf")
-            best = normalise_answer(sents[order[0]].text)
+            best = normalise_answer(sents[np.argsort(-scores)[0]].text)  # the sentence select_snippets picks first
             held = any(g and g in best for g in map(normalise_answer, _golds(q)))
-            found.append((lead, held, right.get(q["id"])))
+            found.append((best_lead(scores), held, right.get(q["id"])))
     out = {"questions": len(questions), "with_evidence": len(found)}
     for m in margins:
         over = [f for f in found if f[0] >= m]
