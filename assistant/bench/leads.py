@@ -15,7 +15,7 @@ import numpy as np
 
 from ..answering.evidence import best_lead, scored_sentences
 from ..config import Settings
-from .runs import _golds, index_articles, normalise_answer, passages_as_articles, read_jsonl
+from .runs import _golds, index_articles, indexed_rows, normalise_answer, passages_as_articles, read_jsonl
 
 
 def bench_leads(passages_path: Path, questions_path: Path, limit: int = 100, distractors: int = 200,
@@ -25,8 +25,7 @@ def bench_leads(passages_path: Path, questions_path: Path, limit: int = 100, dis
 
     questions = read_jsonl(questions_path, limit)
     rows = read_jsonl(passages_path)
-    needed = {q["passage_id"] for q in questions}
-    chosen = [r for r in rows if r["id"] in needed] + [r for r in rows if r["id"] not in needed][:distractors]
+    chosen = indexed_rows(questions, rows, distractors)
     right = {a["id"]: a["ok"] for a in json.loads(Path(run).read_text(encoding="utf-8"))["answers"]} if run else {}
     found = []  # (lead, gold in the best sentence, answered right in the run), for questions with evidence
     base = settings or Settings()

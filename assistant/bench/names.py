@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..config import Settings
 from ..text.names import names_stated, question_names
-from .runs import answering_ids, index_articles, passages_as_articles, read_jsonl
+from .runs import index_articles, indexed_rows, passages_as_articles, read_jsonl
 
 
 def bench_names(passages_path: Path, questions_path: Path, limit: int = 300, distractors: int = 200,
@@ -22,8 +22,7 @@ def bench_names(passages_path: Path, questions_path: Path, limit: int = 300, dis
     questions = read_jsonl(questions_path, limit)
     rows = read_jsonl(passages_path)
     by_id = {r["id"]: r for r in rows}
-    left_out = answering_ids(questions, rows)
-    others = [r for r in rows if r["id"] not in left_out][:distractors]
+    others = indexed_rows(questions, rows, distractors, leave_out_gold=True)
     named = on_gold = top1 = topk = 0
     with tempfile.TemporaryDirectory(prefix="assistant-names-") as tmp:
         s = base.model_copy(update={"store_dir": Path(tmp), "chroma_url": "", "collection": "names"})

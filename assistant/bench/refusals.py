@@ -24,7 +24,7 @@ from pathlib import Path
 from ..answering.citations import english_share, novel_share
 from ..index.keyword import KeywordIndex
 from ..text.names import names_stated, rare_words
-from .runs import answering_ids, read_jsonl
+from .runs import indexed_rows, read_jsonl
 
 
 def bench_unheard(passages_path: Path, questions_path: Path, limit: int = 100, distractors: int = 200) -> dict:
@@ -32,9 +32,7 @@ def bench_unheard(passages_path: Path, questions_path: Path, limit: int = 100, d
     rows = read_jsonl(passages_path)
     out = {"questions": len(questions)}
     for name, left_out in (("normal", False), ("left_out", True)):
-        needed = answering_ids(questions, rows) if left_out else {q["passage_id"] for q in questions}
-        others = [r for r in rows if r["id"] not in needed][:distractors]
-        chosen = ([] if left_out else [r for r in rows if r["id"] in needed]) + others
+        chosen = indexed_rows(questions, rows, distractors, left_out)
         index = KeywordIndex.build([r["id"] for r in chosen], [f"{r.get('title', '')}\n{r['text']}" for r in chosen])
         flagged = [q["id"] for q in questions if any(not index.mentions(w) for w in sum(rare_words(q["question"]), []))]
         out[f"{name}_refused"] = round(len(flagged) / max(1, len(questions)), 3)

@@ -213,6 +213,15 @@ def answering_ids(questions: list[dict], rows: list[dict]) -> set[str]:
         r["id"] for r in rows if any(a in f"{r.get('title', '')}\n{r['text']}" for a in answers)}
 
 
+def indexed_rows(questions: list[dict], rows: list[dict], distractors: int = 200,
+                 leave_out_gold: bool = False) -> list[dict]:
+    """The passages a public-set run indexes: the questions' gold passages, then the first `distractors` others
+    in file order; with leave_out_gold, none of the passages answering_ids names, only the others."""
+    needed = answering_ids(questions, rows) if leave_out_gold else {q["passage_id"] for q in questions}
+    others = [r for r in rows if r["id"] not in needed][:distractors]
+    return ([] if leave_out_gold else [r for r in rows if r["id"] in needed]) + others
+
+
 def bench_gold(passages_path: Path, questions_path: Path, limit: int = 100, distractors: int = 200,
                settings: Settings | None = None, show: bool = False, leave_out_gold: bool = False,
                chat_model=None, embeddings=None, only: set[str] = frozenset()) -> dict:
@@ -240,9 +249,7 @@ def bench_gold(passages_path: Path, questions_path: Path, limit: int = 100, dist
     base = settings or Settings()
     questions = read_jsonl(questions_path, limit)
     rows = read_jsonl(passages_path)
-    needed = answering_ids(questions, rows) if leave_out_gold else {q["passage_id"] for q in questions}
-    others = [r for r in rows if r["id"] not in needed][:distractors]
-    chosen = ([] if leave_out_gold else [r for r in rows if r["id"] in needed]) + others
+    chosen = indexed_rows(questions, rows, distractors, leave_out_gold)
     if only:
         if unknown := set(only) - {q["id"] for q in questions}:
             raise ValueError(f"not among the first {limit} questions of {questions_path}: {', '.join(sorted(unknown))}; "
