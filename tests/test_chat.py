@@ -954,3 +954,29 @@ def test_a_sure_best_sentence_is_given_alone_only_when_scored_by_the_questions_o
     assert margins == [0.3, 0.0]  # scored by a translation's words: never alone
     chat.across_evidence("列出所有活动的日期")
     assert margins[2:] and set(margins[2:]) == {0.0}  # one snippet per article, each with its own best sentences
+
+
+def test_what_an_answer_adds_from_the_article_title_shown_above_its_passage_is_borne_out(monkeypatch):
+    """The prompt shows each article's title above its snippets, and a news headline names who led a visit
+    or which event it was: an answer restating it with the fact asked is borne out by what the model read.
+    The word-share gates and the model check read the title with the passage; words in neither still fail."""
+    from assistant.answering import pipeline
+    from assistant.config import Tuning
+
+    checked = []
+    monkeypatch.setattr(pipeline, "yes_probability",
+                        lambda model, messages, settings, lock: checked.append(messages[-1][1]) or 0.9)
+    title = "苏州工业园区党工委委员李明率科技创新交流代表团一行出访日本"
+    met = fakes.passage("访问期间,代表团与大阪商工会议所会长田中健一进行了会谈。", "001.txt", title)
+    retriever = fakes.FakeRetriever([met], {"001.txt": title})
+    question = "苏州工业园区代表团访问期间会谈的大阪商工会议所会长是谁?"
+    told = "苏州工业园区党工委委员李明率科技创新交流代表团一行出访日本期间会谈的大阪商工会议所会长是田中健一[1]。"
+    model = FakeListChatModel(responses=[told, "UNUSED"])
+    result = Chat(Settings(tuning=Tuning(verify_min_yes=0.2)), retriever, model).answer(question)
+    assert not result.refused and result.text == told
+    (prompt,) = checked
+    assert title in prompt.split("Question:")[0]  # the model check reads the headline too
+    invented = "会谈的大阪商工会议所会长是山本一郎[1]。"  # a name neither the title nor the passage holds
+    model = FakeListChatModel(responses=[invented, "UNUSED"])
+    result = Chat(Settings(tuning=Tuning(verify_min_yes=0.2)), retriever, model).answer(question)
+    assert result.refused and result.refused_by == Refusal.UNSUPPORTED

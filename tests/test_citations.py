@@ -193,3 +193,16 @@ def test_a_number_stands_in_a_passage_only_as_a_whole_number():
     assert not numbers_ok("签约了1个项目", "14の新たな質の生産力プロジェクトが契約された。", min_len=1)
     assert not numbers_ok("成立于19年", "2019年成立。")
     assert numbers_ok("签约了14个项目", "现场签约14个项目。", min_len=1)
+
+
+def test_a_snippet_or_citation_is_read_with_its_article_title_as_the_prompt_shows_it():
+    from assistant.answering.citations import as_read
+    from assistant.types import Citation
+
+    snippet = Snippet(1, "c1", "001.txt", "李明率苏州代表团访问日本", "代表团与大阪商会会长田中健一会谈。")
+    assert as_read(snippet) == "李明率苏州代表团访问日本\n代表团与大阪商会会长田中健一会谈。"
+    cited = Citation(1, "001.txt", "李明率苏州代表团访问日本", "代表团与大阪商会会长田中健一会谈。", "c1")
+    assert as_read(cited) == as_read(snippet)
+    # no title, or a line that already carries it (a catalogue line): the text alone
+    assert as_read(Snippet(1, "c1", "001.txt", "", "代表团会谈。")) == "代表团会谈。"
+    assert as_read(Snippet(1, "c1", "001.txt", "苏州代表团", "苏州代表团 | date 2023-06-01")) == "苏州代表团 | date 2023-06-01"

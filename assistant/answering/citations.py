@@ -120,6 +120,15 @@ def split_sentences(text: str) -> list[str]:
     return [s for s in sentence_pieces(text) if s.strip()]
 
 
+def as_read(item) -> str:
+    """A snippet or citation as the model read it: its article's title (the prompt shows it as «title» above the
+    snippets of that article) and its text. What an answer adds to the question may come from either: a
+    headline names the delegation's leader or the event the body's sentence calls "the meeting"."""
+    text = item.snippet if isinstance(item, Citation) else item.text
+    title = getattr(item, "title", "")
+    return f"{title}\n{text}" if title and title not in text else text
+
+
 class CitationChecker:
     """Scores support lexically and, when an embedder is given, by embedding similarity."""
 

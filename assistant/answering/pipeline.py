@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import Generator, Iterator, Sequence
 
-from .citations import (CitationChecker, Snippet, answers_kind, english_share, novel_share, novel_support,
+from .citations import (CitationChecker, Snippet, answers_kind, as_read, english_share, novel_share, novel_support,
                         numbers_in_any, renumber_markers, states_premise)
 from ..config import Settings
 from ..errors import InputError
@@ -794,7 +794,7 @@ class Chat:
 
         best = self._saying_most(turn, held, [s for s in turn.snippets if s.chunk_id not in cited])
         # it must hold more of the answer than what the answer cites: else the check said no to the answer
-        if best is None or held([best.text]) <= held([c.snippet for c in citations]):
+        if best is None or held([as_read(best)]) <= held([as_read(c) for c in citations]):
             return None
         text, recited = self._cited_to(text, best, turn)
         return (text, recited) if recited and {c.chunk_id for c in recited} != cited else None
@@ -825,7 +825,7 @@ class Chat:
         """The snippet (of the prompt's, or those given) that holds most of what the answer adds to the
         question, if it holds enough (Tuning.novel_min). held: that share for a list of texts (novel_share
         within the answer's language, or novel_support in any script)."""
-        scored = [(held([s.text]), s) for s in (turn.snippets if snippets is None else snippets)]
+        scored = [(held([as_read(s)]), s) for s in (turn.snippets if snippets is None else snippets)]
         share, best = max(scored, key=lambda x: x[0], default=(0.0, None))
         return best if best is not None and share > 0 and share >= self.settings.tuning.novel_min else None
 
@@ -840,7 +840,7 @@ class Chat:
         no answer they state. An answer that only recombines the question's words is let through: "シベリア
         気団" answers "シベリアから…を覆うものは何気団か" (JSQuAD) with nothing but the question's words."""
         # across languages the words cannot be compared (novel_share None): the citation check's vectors did
-        share = novel_share(text, turn.asked, [c.snippet for c in citations])
+        share = novel_share(text, turn.asked, [as_read(c) for c in citations])
         return share is None or share >= self.settings.tuning.novel_min
 
     def _adds_what_it_cites(self, text: str, turn: _Turn, citations) -> bool:
@@ -852,14 +852,14 @@ class Chat:
         floor = self.settings.tuning.english_min
         if floor <= 0 or turn.lang != "en":  # 0 turns it off (config.Tuning)
             return True
-        share = english_share(text, turn.question, [c.snippet for c in citations])
+        share = english_share(text, turn.question, [as_read(c) for c in citations])
         return share is None or share >= floor
 
     def _stated(self, question: str, text: str, citations) -> bool:
         floor = self.settings.tuning.verify_min_yes
         if floor <= 0:
             return True
-        messages = verify_messages(question, strip_markers(text), [c.snippet for c in citations])
+        messages = verify_messages(question, strip_markers(text), [as_read(c) for c in citations])
         share = yes_probability(self.model, messages, self.settings, self.lock)
         return share is None or share >= floor
 
