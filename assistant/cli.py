@@ -355,12 +355,14 @@ def bench_leads(passages: Path = typer.Option(..., exists=True, dir_okay=False),
                 limit: int = 100, distractors: int = 200,
                 run: Optional[Path] = typer.Option(None, exists=True, dir_okay=False,
                                                    help="a `bench gold --json` run of the same questions"),
+                translate: bool = typer.Option(False, help="search English and Japanese questions by their "
+                                               "translation, as an answer does (LLM: translation only)"),
                 json_out: bool = typer.Option(False, "--json")):
     """The best sentence's lead over the next and whether it holds the gold answer, no LLM: the calibration
     of Tuning.sure_margin (docs/answers.md, thirty-fourth session)."""
     from .bench.leads import bench_leads as run_leads
 
-    result = run_leads(passages, questions, limit=limit, distractors=distractors, run=run)
+    result = run_leads(passages, questions, limit=limit, distractors=distractors, run=run, translate=translate)
     _print_json(result) if json_out else typer.echo(" ".join(
         f"{k}={v}" if not isinstance(v, dict) else f"{k}:" + ",".join(f"{a}={b}" for a, b in v.items())
         for k, v in result.items()))

@@ -372,3 +372,20 @@ def test_bench_leads_counts_by_the_best_sentences_lead_whether_it_holds_the_gold
     assert result["lead_99.0"] == {"questions": 0, "gold_in_best": 0, "right_in_run": 0}
     assert result["lead_0.0"]["questions"] >= result["lead_0.05"]["questions"] >= 0
     assert "right_in_run" not in bench_leads(pf, qf, limit=10, embeddings=embeddings)["lead_0.0"]
+
+
+def test_bench_leads_with_translate_scores_an_english_question_by_its_translation(tmp_path, embeddings):
+    """--translate: an English question is translated by the product's call (the one model call) and its
+    sentences scored as an answer scores them; a Chinese one is asked as it is, with no call."""
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    from assistant.bench.leads import bench_leads
+
+    english = [{**TWO_QUESTIONS[0], "question": "Where was the China-Finland platform meeting held?"},
+               TWO_QUESTIONS[1]]
+    pf, qf = _write_set(tmp_path, TWO_PASSAGES, english)
+    model = FakeListChatModel(responses=["中芬合作平台高层会谈在哪里举行?", "UNUSED"])
+    result = bench_leads(pf, qf, limit=10, embeddings=embeddings, translate=True, chat_model=model,
+                         margins=(0.0,))
+    assert result["with_evidence"] == 2 and result["lead_0.0"]["gold_in_best"] == 2
+    assert model.i == 1  # one translation, for the English question only

@@ -276,6 +276,19 @@ class Chat:
             return halfway(known, self.embeddings.embed_query(search_form))
         return list(known)
 
+    def searched(self, question: str, search_form: str = "", known=None,
+                 asked: Sequence[Passage] = ()) -> tuple[list[Passage], str, list[float]]:
+        """The passages found for evidence() and the words and vector their sentences are then scored by: the
+        search form's, or the question's own where the translation found mostly its own language's passages."""
+        qvec = self.query_vector(question, search_form, known)
+        words = search_form or question
+        passages = self.retriever.search(words, k=self.settings.top_k, vector=qvec)
+        if asked and passages and words != question and _mostly(passages, lang_family(question)):
+            seen = {p.chunk_id for p in asked}
+            passages = list(asked) + [p for p in passages if p.chunk_id not in seen]
+            words, qvec = question, self.query_vector(question, "", known)
+        return passages, words, qvec
+
     def evidence(self, question: str, search_form: str = "", known=None,
                  asked: Sequence[Passage] = ()) -> tuple[list[Passage], list[Snippet]]:
         """Passages and the snippets for the prompt; a search form (translation) is searched along with
@@ -287,13 +300,7 @@ class Chat:
         question's own words and vector (JSQuAD, gold passage among the snippets .82 -> .93). Where it finds
         Chinese passages (XQuAD en->zh, most dev questions) nothing changes: adding the question's own-language
         passages there put another article's Japanese sentence into the prompt (docs/answers.md)."""
-        qvec = self.query_vector(question, search_form, known)
-        words = search_form or question
-        passages = self.retriever.search(words, k=self.settings.top_k, vector=qvec)
-        if asked and passages and words != question and _mostly(passages, lang_family(question)):
-            seen = {p.chunk_id for p in asked}
-            passages = list(asked) + [p for p in passages if p.chunk_id not in seen]
-            words, qvec = question, self.query_vector(question, "", known)
+        passages, words, qvec = self.searched(question, search_form, known, asked)
         if not passages or not self._relevant(passages):
             return passages, []
         # the best sentence alone only where it was scored by the question's own words: a translation's
