@@ -358,8 +358,8 @@ def bench_leads(passages: Path = typer.Option(..., exists=True, dir_okay=False),
                 translate: bool = typer.Option(False, help="search English and Japanese questions by their "
                                                "translation, as an answer does (LLM: translation only)"),
                 json_out: bool = typer.Option(False, "--json")):
-    """The best sentence's lead over the next and whether it holds the gold answer, no LLM: the calibration
-    of Tuning.sure_margin (docs/answers.md, thirty-fourth session)."""
+    """The best sentence's lead over the next and whether it holds the gold answer, no LLM (with --translate,
+    the translations only): the calibration of Tuning.sure_margin (docs/answers.md, thirty-fourth session)."""
     from .bench.leads import bench_leads as run_leads
 
     result = run_leads(passages, questions, limit=limit, distractors=distractors, run=run, translate=translate)

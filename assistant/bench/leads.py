@@ -34,9 +34,9 @@ def bench_leads(passages_path: Path, questions_path: Path, limit: int = 100, dis
     base = settings or Settings()
     with tempfile.TemporaryDirectory(prefix="assistant-leads-") as tmp:
         s = base.model_copy(update={"store_dir": Path(tmp), "chroma_url": "", "collection": "leads"})
-        # no model call is made, but for translate's
-        model = chat_model if chat_model is not None else None if translate else object()
-        assistant = Assistant(s, chat_model=model, embeddings=embeddings)
+        if chat_model is None and not translate:
+            chat_model = object()  # no model call is made; with translate, the translations are the model's
+        assistant = Assistant(s, chat_model=chat_model, embeddings=embeddings)
         index_articles(assistant, passages_as_articles(chosen))
         chat, tuning = assistant.chat, s.tuning
         for q in questions:
