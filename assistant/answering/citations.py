@@ -125,8 +125,7 @@ def as_read(item) -> str:
     snippets of that article) and its text. What an answer adds to the question may come from either: a
     headline names the delegation's leader or the event the body's sentence calls "the meeting"."""
     text = item.snippet if isinstance(item, Citation) else item.text
-    title = getattr(item, "title", "")
-    return f"{title}\n{text}" if title and title not in text else text
+    return f"{item.title}\n{text}" if item.title and item.title not in text else text
 
 
 class CitationChecker:
