@@ -206,3 +206,14 @@ def test_a_snippet_or_citation_is_read_with_its_article_title_as_the_prompt_show
     # no title, or a line that already carries it (a catalogue line): the text alone
     assert as_read(Snippet(1, "c1", "001.txt", "", "代表团会谈。")) == "代表团会谈。"
     assert as_read(Snippet(1, "c1", "001.txt", "苏州代表团", "苏州代表团 | date 2023-06-01")) == "苏州代表团 | date 2023-06-01"
+
+
+def test_a_sentence_is_checked_against_its_passage_with_the_article_title_the_prompt_showed_above_it():
+    # the year and the city stand only in the headline: the model read them there, under «title»
+    headed = [Snippet(1, "c1", "007.txt", "2021洛阳智能制造博览会在洛阳开幕", "博览会由洛阳市政府主办,签约项目12个。"),
+              Snippet(2, "c2", "008.txt", "成都科技周", "本届科技周共吸引观众超过8万人次。")]
+    text, cites = checker.check("2021洛阳智能制造博览会由洛阳市政府主办[1]。", headed)
+    assert text == "2021洛阳智能制造博览会由洛阳市政府主办[1]。" and [c.source for c in cites] == ["007.txt"]
+    # another article's headline vouches for nothing here: the year is no number of this passage
+    text, cites = checker.check("2021成都科技周由洛阳市政府主办[1]。", headed)
+    assert cites == ()

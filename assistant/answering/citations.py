@@ -138,10 +138,14 @@ class CitationChecker:
 
     def support_matrix(self, sentences: list[str], snippets: Sequence[Snippet],
                        given: frozenset = frozenset()) -> list[list[float]]:
-        """given: the numbers the question states (numbers_ok)."""
+        """given: the numbers the question states (numbers_ok). Words and numbers are looked for in each
+        passage as the model read it, under its article's title (as_read): a headline states the year, the
+        city or the leader that the passage's sentence calls "the meeting". Embedding similarity (across
+        languages) compares the passage's own text, as its thresholds were calibrated."""
         window = self.tuning.number_window
-        lex = [[lexical_support(s, sn.text) if numbers_ok(s, sn.text, window=window, given=given) else 0.0
-                for sn in snippets] for s in sentences]
+        read = [as_read(sn) for sn in snippets]
+        lex = [[lexical_support(s, text) if numbers_ok(s, text, window=window, given=given) else 0.0
+                for text in read] for s in sentences]
         if self.embed_pairs is None or not sentences or not snippets:
             return lex
         # e5 puts any two texts of one language close (cosine ~0.8 for unrelated Chinese sentences), so
@@ -154,7 +158,7 @@ class CitationChecker:
         cos = self.embed_pairs([sentences[i] for i in rows], [sn.text for sn in snippets])
         row_of = {i: r for r, i in enumerate(rows)}
         for i, j in pairs:
-            if numbers_ok(sentences[i], snippets[j].text, window=window, given=given):
+            if numbers_ok(sentences[i], read[j], window=window, given=given):
                 lex[i][j] = max(lex[i][j], self._scaled(cos[row_of[i]][j]))
         return lex
 
@@ -189,12 +193,12 @@ class CitationChecker:
             # every number of the sentence, single digits too, stands in that passage
             valid = [m for m in dict.fromkeys(cited) if m in by_marker]
             ok = [m for m in valid if scores[i][snippets.index(by_marker[m])]
-                  >= (tuning.cited_min if numbers_ok(bare[i], by_marker[m].text, 1, tuning.number_window, given)
+                  >= (tuning.cited_min if numbers_ok(bare[i], as_read(by_marker[m]), 1, tuning.number_window, given)
                       else tuning.lexical_min)]
             if len(valid) >= 2 and len(ok) < len(valid) and self._jointly_supported(
-                    bare[i], [by_marker[m].text for m in valid], given):
+                    bare[i], [as_read(by_marker[m]) for m in valid], given):
                 # "A was on 13 June and B on 28 April [4][5]": each passage states half of the sentence
-                ok = [m for m in valid if m in ok or len(units(bare[i]) & units(by_marker[m].text)) >= 2]
+                ok = [m for m in valid if m in ok or len(units(bare[i]) & units(as_read(by_marker[m]))) >= 2]
             if not ok and snippets and _has_content(bare[i]):
                 best = max(range(len(snippets)), key=lambda j: scores[i][j])
                 if scores[i][best] >= tuning.lexical_min:
