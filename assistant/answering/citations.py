@@ -182,6 +182,7 @@ class CitationChecker:
     def _check(self, text: str, snippets: Sequence[Snippet], given: frozenset) -> tuple[str, tuple[Citation, ...]]:
         tuning = self.tuning
         by_marker = {s.marker: s for s in snippets}
+        read = {s.marker: as_read(s) for s in snippets}  # each passage as the model read it, under its title
         sentences = split_sentences(text)
         shown = [strip_markers(s) for s in sentences]  # keeps a list item's line break
         bare = [s.rstrip() for s in shown]
@@ -193,12 +194,12 @@ class CitationChecker:
             # every number of the sentence, single digits too, stands in that passage
             valid = [m for m in dict.fromkeys(cited) if m in by_marker]
             ok = [m for m in valid if scores[i][snippets.index(by_marker[m])]
-                  >= (tuning.cited_min if numbers_ok(bare[i], as_read(by_marker[m]), 1, tuning.number_window, given)
+                  >= (tuning.cited_min if numbers_ok(bare[i], read[m], 1, tuning.number_window, given)
                       else tuning.lexical_min)]
             if len(valid) >= 2 and len(ok) < len(valid) and self._jointly_supported(
-                    bare[i], [as_read(by_marker[m]) for m in valid], given):
+                    bare[i], [read[m] for m in valid], given):
                 # "A was on 13 June and B on 28 April [4][5]": each passage states half of the sentence
-                ok = [m for m in valid if m in ok or len(units(bare[i]) & units(as_read(by_marker[m]))) >= 2]
+                ok = [m for m in valid if m in ok or len(units(bare[i]) & units(read[m])) >= 2]
             if not ok and snippets and _has_content(bare[i]):
                 best = max(range(len(snippets)), key=lambda j: scores[i][j])
                 if scores[i][best] >= tuning.lexical_min:
