@@ -395,13 +395,19 @@ def bench_novel(runs: List[Path] = typer.Argument(..., exists=True, dir_okay=Fal
 @bench_app.command("checks")
 def bench_checks(runs: List[Path] = typer.Argument(..., exists=True, dir_okay=False,
                                                    help="JSON of `assistant bench gold --json` runs."),
-                 questions: List[Path] = typer.Option(..., "--questions", exists=True, dir_okay=False)):
-    """The model's checks of an answer (to its question; as a claim of its own) replayed on recorded runs'
-    Chinese and Japanese answers: per floor, the right, wrong and left-out answers each would refuse."""
+                 questions: List[Path] = typer.Option(..., "--questions", exists=True, dir_okay=False),
+                 check: List[str] = typer.Option(["answer", "claim"], "--check",
+                                                 help="answer (the check answers use), claim, or own (the answer "
+                                                      "check asked in the question's language).")):
+    """The model's checks of an answer (to its question; as a claim of its own; in the question's language)
+    replayed on recorded runs' Chinese and Japanese answers: per floor, the right, wrong and left-out answers
+    each would refuse."""
     force_offline()
     from .bench.refusals import bench_checks as run
 
-    _print_json(run(list(runs), list(questions)))
+    if unknown := set(check) - {"answer", "claim", "own"}:
+        raise typer.BadParameter(f"unknown check {', '.join(sorted(unknown))}: use answer, claim or own", param_hint="--check")
+    _print_json(run(list(runs), list(questions), checks=tuple(check)))
 
 
 @bench_app.command("names-en")

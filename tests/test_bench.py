@@ -330,6 +330,28 @@ def test_bench_checks_replays_both_model_checks_on_recorded_runs(tmp_path, monke
     assert len(seen) == 6 and not any("In Ningbo" in p for p in seen)
 
 
+def test_bench_checks_asks_the_check_in_the_question_language_when_told(tmp_path, monkeypatch):
+    """--check own: the answer check's words in a Chinese question's language, English for others; only the
+    checks named are asked."""
+    from assistant.bench.refusals import bench_checks
+    from assistant.llm import adapters
+
+    _, questions = _write_set(tmp_path, [], [{"id": "q1", "question": "大会邀请了多少名学者?"},
+                                            {"id": "q2", "question": "大会には何人の学者が招かれましたか?"}])
+    passage = "本次大会邀请了近300名学者。"
+    run = tmp_path / "run.json"
+    run.write_text(json.dumps({"answers": [
+        {"id": "q1", "ok": True, "answer": "大会邀请了近300名学者[1]。", "cited": [{"snippet": passage}]},
+        {"id": "q2", "ok": True, "answer": "大会には300名近くの学者が招かれました[1]。", "cited": [{"snippet": passage}]},
+    ]}, ensure_ascii=False), encoding="utf-8")
+    seen = []
+    monkeypatch.setattr(adapters, "yes_probability", lambda model, messages, settings, lock: seen.append(messages) or 0.5)
+    result = bench_checks([run], [questions], floors=(0.6,), chat_model=object(), checks=("own",))["run.json"]
+    assert result["own_0.6"] == {"right": 2, "wrong": 0, "left_out": 0} and "claim_0.6" not in result
+    assert [m[-1][1].split("\n")[0] for m in seen] == ["文章：", "Passage:"]  # a Japanese question: the English words
+    assert all("Yes" in m[-1][1] and "No" in m[-1][1] for m in seen)  # the reader compares those tokens
+
+
 def test_bench_novel_judges_an_english_answer_by_the_dictionary(tmp_path):
     from assistant.bench.refusals import bench_novel
 

@@ -218,6 +218,26 @@ def verify_messages(question: str, answer: str, passages: list[str]) -> list[tup
                       "Does the passage explicitly state the proposed answer to this question? Answer Yes or No.")]
 
 
+# the answer check asked in a Chinese question's own words (the Yes/No read stays English: the reader compares
+# those tokens' logits), measured by `assistant bench checks --check own` and not used in answers: it tells right
+# answers from wrong ones better than verify_messages on CMRC, but its floor there refused 8 right XQuAD answers
+# for 3 wrong. A Japanese wording gave every JSQuAD answer P(yes) ≥ .8 (docs/answers.md, thirty-seventh session)
+VERIFY_OWN = {
+    "zh-Hans": ("你是严格的事实核查员。",
+                "文章：\n{text}\n\n问题：{question}\n回答：{answer}\n\n文章是否明确写出了这个回答，作为这个问题的答案？只回答 Yes 或 No。"),
+    "zh-Hant": ("你是嚴格的事實核查員。",
+                "文章：\n{text}\n\n問題：{question}\n回答：{answer}\n\n文章是否明確寫出了這個回答，作為這個問題的答案？只回答 Yes 或 No。"),
+}
+
+
+def verify_own_messages(question: str, answer: str, passages: list[str], lang: str) -> list[tuple[str, str]]:
+    """verify_messages asked in a Chinese question's language (verify_messages itself for any other)."""
+    if lang not in VERIFY_OWN:
+        return verify_messages(question, answer, passages)
+    system, ask = VERIFY_OWN[lang]
+    return [("system", system), ("human", ask.format(text="\n".join(passages), question=question, answer=answer))]
+
+
 def claim_messages(answer: str, passages: list[str]) -> list[tuple[str, str]]:
     """Whether the cited passages state this answer as a claim of its own, the question left out: a second
     check measured against verify_messages by `assistant bench checks` and not used in answers. Replayed on

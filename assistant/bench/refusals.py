@@ -72,20 +72,23 @@ def bench_novel(runs: list[Path], questions: list[Path], floors=(0.1, 0.2, 0.25,
 
 
 def bench_checks(runs: list[Path], questions: list[Path], floors=(0.2, 0.25, 0.3, 0.35, 0.4, 0.5),
-                 settings=None, chat_model=None) -> dict:
+                 settings=None, chat_model=None, checks=("answer", "claim")) -> dict:
     """The model's two checks (answering.prompts.verify_messages, the answer to the question; claim_messages,
     the answer as a claim of its own) replayed on the answers `bench gold --json` runs recorded with their
     cited passages: per floor, the answers each would refuse, split into right (the gold in the text, on a
     normal run), wrong (a normal run's others) and left out (any answer of a --leave-out-gold run, none of
     which can be right). The recorded answers passed the checks of their day, so this says what a floor
     would refuse beyond them, not what it would let through. English answers are skipped: an English answer
-    refused goes on to the Chinese pivot, whose own check a recorded run does not show."""
+    refused goes on to the Chinese pivot, whose own check a recorded run does not show.
+
+    checks: which to ask, of "answer", "claim" and "own" (verify_own_messages: the answer check in a Chinese
+    question's own words, Tuning.verify_own_min_yes); each answer's P(yes) per check is kept in "p_yes"."""
     import threading
 
-    from ..answering.prompts import claim_messages, verify_messages
+    from ..answering.prompts import claim_messages, verify_messages, verify_own_messages
     from ..config import Settings
     from ..llm.adapters import build_chat_model, yes_probability
-    from ..text.language import lang_family
+    from ..text.language import lang_family, question_lang
     from ..text.segment import strip_markers
 
     settings = settings or Settings()
@@ -103,10 +106,13 @@ def bench_checks(runs: list[Path], questions: list[Path], floors=(0.2, 0.25, 0.3
                 continue
             cited = [c["snippet"] for c in a["cited"]]
             label = "left_out" if left_out else "right" if a["ok"] else "wrong"
-            rows.append((label, {name: yes_probability(model, messages, settings, lock) for name, messages in (
-                ("answer", verify_messages(asked[a["id"]], text, cited)), ("claim", claim_messages(text, cited)))}))
+            q = asked[a["id"]]
+            prompts = {"answer": verify_messages(q, text, cited), "claim": claim_messages(text, cited),
+                       "own": verify_own_messages(q, text, cited, question_lang(q))}
+            rows.append((label, {name: yes_probability(model, prompts[name], settings, lock) for name in checks}))
         per = {"judged": len(rows), **{label: sum(lb == label for lb, _ in rows) for label in ("right", "wrong", "left_out")}}
-        for check in ("answer", "claim"):
+        per["p_yes"] = [(lb, p) for lb, p in rows]
+        for check in checks:
             for floor in floors:
                 refused = [lb for lb, p in rows if p[check] is not None and p[check] < floor]
                 per[f"{check}_{floor}"] = {label: refused.count(label) for label in ("right", "wrong", "left_out")}
