@@ -82,7 +82,7 @@ def bench_checks(runs: list[Path], questions: list[Path], floors=(0.2, 0.25, 0.3
     refused goes on to the Chinese pivot, whose own check a recorded run does not show.
 
     checks: which to ask, of "answer", "claim" and "own" (verify_own_messages: the answer check in a Chinese
-    question's own words, Tuning.verify_own_min_yes); each answer's P(yes) per check is kept in "p_yes"."""
+    question's own words, measured and not used in answers); each answer's P(yes) per check is kept in "p_yes"."""
     import threading
 
     from ..answering.prompts import claim_messages, verify_messages, verify_own_messages
@@ -111,7 +111,7 @@ def bench_checks(runs: list[Path], questions: list[Path], floors=(0.2, 0.25, 0.3
                        "own": verify_own_messages(q, text, cited, question_lang(q))}
             rows.append((label, {name: yes_probability(model, prompts[name], settings, lock) for name in checks}))
         per = {"judged": len(rows), **{label: sum(lb == label for lb, _ in rows) for label in ("right", "wrong", "left_out")}}
-        per["p_yes"] = [(lb, p) for lb, p in rows]
+        per["p_yes"] = rows
         for check in checks:
             for floor in floors:
                 refused = [lb for lb, p in rows if p[check] is not None and p[check] < floor]
