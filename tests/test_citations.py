@@ -113,6 +113,27 @@ def test_a_number_taken_from_a_clause_that_counts_something_else_is_no_support()
     assert numbers_ok("Rui'an has recruited 861 high-level talents", talents, min_len=1)
 
 
+def test_a_share_or_a_score_is_not_judged_as_a_count():
+    from assistant.answering.citations import numbers_ok
+    from assistant.text.numbers import share_or_score
+
+    census = "根据 1901 年的人口普查，711,988 名居民中，天主教徒占 56.2%，新教徒占 2.8%。"
+    game = "然后他们在美式足球联合会 (AFC) 锦标赛上以 20–18 击败了卫冕冠军新英格兰爱国者队。"
+    # the words beside a share or a score name what it is (比例, 比分), not a thing it counts
+    assert numbers_ok("华沙人口中新教徒的比例是2.8%", census, min_len=1)
+    assert numbers_ok("AFC锦标赛的最终比分是20-18", game, min_len=1)
+    assert numbers_ok("比分是 20：18", game, min_len=1)
+    text, cites = checker.check("新教徒的比例是2.8%[1]。", [Snippet(1, "w", "x.txt", "华沙", census)])
+    assert len(cites) == 1 and text.endswith("[1]。")
+    # a count beside them is still judged: 711988 counts residents, not participants
+    assert not numbers_ok("参加者数は711988名でした", census, min_len=1)
+    # and a share's value must still stand in the passage
+    assert not numbers_ok("新教徒的比例是3.8%", census, min_len=1)
+    assert share_or_score("占2.8%", 1, 4) and share_or_score("20–18", 3, 5) and not share_or_score("861名", 0, 3)
+    # a range of a count is still a count: 3-5名
+    assert not share_or_score("3-5名代表", 0, 1) and not share_or_score("3-5名代表", 2, 3)
+
+
 def test_a_sentence_citing_two_passages_is_judged_against_both_together():
     both = [Snippet(1, "a", "003.txt", "無錫出訪", "無錫高新區代表團出訪歐洲 | published 2023-06-13"),
             Snippet(2, "b", "004.txt", "魯港交流会", "魯港科技創新合作交流會 | published 2024-04-28")]

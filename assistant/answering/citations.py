@@ -10,7 +10,7 @@ from ..text.asked import NUMBER, premise_values, states_kind, states_people_coun
 from ..text.dates import YEAR
 from ..text.language import CJK, HAN, KATAKANA, lang_family
 from ..text.lexical import STOP_WORDS, fold
-from ..text.numbers import answer_values, stated_values
+from ..text.numbers import MEASURE_WORDS, answer_values, share_or_score, stated_values
 from ..text.segment import (SEMICOLONS, STOPS, clauses, has_marker, keep_markers, marker_numbers, sentence_pieces,
                              strip_markers)
 from ..types import Citation
@@ -91,17 +91,21 @@ def numbers_in_any(sentence: str, snippets: Sequence[str], min_len: int = 2, win
 
 _HAN = re.compile(f"[{HAN}]")
 # measure words and number words say nothing about *what* is counted
-_COUNT_WORDS = set("名个個家项項人位次场場届屆所条條台件种種批元户戶多余餘座支只隻部间間亩畝万萬亿億千百十约約近共的了")
+# (the measure words of text.numbers but 天, which this list has never held)
+_COUNT_WORDS = set(MEASURE_WORDS.replace("天", "") + "万萬亿億千百十约約近共的了")
 
 
 def _counts_the_same(sentence: str, snippet: str, digits: str, window: int = 4) -> bool:
     """A number in a Chinese or Japanese answer must count what the passage counts with it: the Han
     characters next to it in the answer (参加者数は861名) have to meet the passage's clause holding
     that number (引进海内外高层次人才861名), or the answer took a number meant for something else.
-    An answer without Han characters beside its number (English) is not judged here."""
+    An answer without Han characters beside its number (English) is not judged here, nor a share or a
+    score (比例是2.8% over 新教徒占 2.8%, 比分是20-18 over 以 20–18 击败): it counts nothing."""
     number = re.compile(rf"(?<![0-9.]){re.escape(digits)}(?![0-9])")  # the whole number, not part of one
     near: set[str] = set()
     for m in number.finditer(sentence):
+        if share_or_score(sentence, m.start(), m.end()):
+            continue
         around = sentence[max(0, m.start() - window):m.start()] + sentence[m.end():m.end() + window]
         near.update(ch for ch in _HAN.findall(around) if ch not in _COUNT_WORDS)
     if not near:

@@ -75,9 +75,27 @@ def answer_values(text: str) -> list[tuple[str, float]]:
     return out
 
 
+# the measure words a count is written with in Chinese (千名, 三十家, 20余个)
+MEASURE_WORDS = "名个個家项項人位次场場届屆天所条條台件种種批元户戶多余餘座支只隻部间間亩畝"
+_COUNTED = rf"\s*[{MEASURE_WORDS}]"
+# a share or a score: a number with a per-cent sign after it, or one of two numbers a dash, colon or 比 joins
+# (20–18, 3:2, 3比2), the second with no measure word after it (3-5名 is a count): it measures no thing of its
+# own, so nothing beside it in a sentence says what it counts
+_SHARE_AFTER = re.compile(r"\s*[%％‰]")
+_SCORE_AFTER = re.compile(rf"\s*[-–—－:：比]\s*[0-9]+(?:\.[0-9]+)?(?![0-9.]|{_COUNTED})")
+_SCORE_BEFORE = re.compile(r"[0-9]\s*[-–—－:：比]\s*$")
+
+
+def share_or_score(text: str, start: int, end: int) -> bool:
+    """Whether the number at text[start:end] is a share (2.8%) or one side of a score or ratio (20–18)."""
+    after = text[end:end + 12]
+    return bool(_SHARE_AFTER.match(after) or _SCORE_AFTER.match(after)
+                or (_SCORE_BEFORE.search(text[max(0, start - 4):start]) and not re.match(_COUNTED, after)))
+
+
 # a numeral with a unit character, followed by a measure word: 千名, 三十家, 两百多项 (not 万众一心, 百姓)
 _GLOSS = re.compile("(?<![0-9.])([零〇一二两兩三四五六七八九十百千万萬亿億]*[十百千万萬亿億][零〇一二两兩三四五六七八九十百千万萬亿億]*)"
-                    "(?=[名个個家项項人位次场場届屆天所条條台件种種批元户戶多余餘座支只隻部间間亩畝])")
+                    f"(?=[{MEASURE_WORDS}])")
 
 
 def _readable(value: float) -> str:
