@@ -132,6 +132,7 @@ def test_a_share_or_a_score_is_not_judged_as_a_count():
     assert share_or_score("占2.8%", 1, 4) and share_or_score("20–18", 3, 5) and not share_or_score("861名", 0, 3)
     # a range of a count is still a count: 3-5名
     assert not share_or_score("3-5名代表", 0, 1) and not share_or_score("3-5名代表", 2, 3)
+    assert not share_or_score("1-100000000000名", 0, 1)  # however long the second number
 
 
 def test_a_sentence_citing_two_passages_is_judged_against_both_together():

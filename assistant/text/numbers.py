@@ -84,13 +84,13 @@ _COUNTED = rf"\s*[{MEASURE_WORDS}]"
 _SHARE_AFTER = re.compile(r"\s*[%％‰]")
 _SCORE_AFTER = re.compile(rf"\s*[-–—－:：比]\s*[0-9]+(?:\.[0-9]+)?(?![0-9.]|{_COUNTED})")
 _SCORE_BEFORE = re.compile(r"[0-9]\s*[-–—－:：比]\s*$")
+_COUNTED_AFTER = re.compile(_COUNTED)
 
 
 def share_or_score(text: str, start: int, end: int) -> bool:
     """Whether the number at text[start:end] is a share (2.8%) or one side of a score or ratio (20–18)."""
-    after = text[end:end + 12]
-    return bool(_SHARE_AFTER.match(after) or _SCORE_AFTER.match(after)
-                or (_SCORE_BEFORE.search(text[max(0, start - 4):start]) and not re.match(_COUNTED, after)))
+    return bool(_SHARE_AFTER.match(text, end) or _SCORE_AFTER.match(text, end)
+                or (_SCORE_BEFORE.search(text[max(0, start - 4):start]) and not _COUNTED_AFTER.match(text, end)))
 
 
 # a numeral with a unit character, followed by a measure word: 千名, 三十家, 两百多项 (not 万众一心, 百姓)
