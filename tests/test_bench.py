@@ -15,6 +15,15 @@ def _write_set(folder, passages: list[dict], questions: list[dict]):
     return paths
 
 
+def _write_run(path, passage: str, answers: list[tuple[str, bool, str]], **fields):
+    """A recorded `bench gold --json` run: (id, ok, answer text) each, an answer with a marker citing passage and
+    one without (a refusal) citing nothing; fields: the run's others (gold_left_out)."""
+    path.write_text(json.dumps({**fields, "answers": [
+        {"id": i, "ok": ok, "answer": text, "cited": [{"snippet": passage}] if "[1]" in text else []}
+        for i, ok, text in answers]}, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
 def _p(source: str) -> Passage:
     return Passage(chunk_id=f"{source}#0", source=source, title="", text="", score=0.0)
 
@@ -288,11 +297,8 @@ def test_bench_novel_replays_the_rule_on_a_recorded_run(tmp_path):
     _, questions = _write_set(tmp_path, [], [
         {"id": "q1", "question": "出席大会的诺贝尔奖得主叫什么名字?"}, {"id": "q2", "question": "大会邀请了多少名学者?"}])
     passage = "本次大会邀请了近300名学者,其中有诺贝尔奖获得者。"
-    run = tmp_path / "run.json"
-    run.write_text(json.dumps({"answers": [
-        {"id": "q1", "ok": False, "answer": "得主是阿瑟·阿什利[1]。", "cited": [{"snippet": passage}]},
-        {"id": "q2", "ok": True, "answer": "大会邀请了近300名学者[1]。", "cited": [{"snippet": passage}]},
-    ]}, ensure_ascii=False), encoding="utf-8")
+    run = _write_run(tmp_path / "run.json", passage, [("q1", False, "得主是阿瑟·阿什利[1]。"),
+                                                       ("q2", True, "大会邀请了近300名学者[1]。")])
     result = bench_novel([run], [questions])["run.json"]
     assert result["answered"] == 2 and result["floor_0.2"] == {"refused": 1, "of_them_right": 0}
 
@@ -305,16 +311,12 @@ def test_bench_checks_replays_both_model_checks_on_recorded_runs(tmp_path, monke
         {"id": "q1", "question": "大会邀请了多少名学者?"}, {"id": "q2", "question": "大会在哪里举行?"},
         {"id": "q3", "question": "Where was it held?"}])
     passage = "本次大会邀请了近300名学者。"
-    normal, left_out = tmp_path / "run.json", tmp_path / "run_lo.json"
-    normal.write_text(json.dumps({"answers": [
-        {"id": "q1", "ok": True, "answer": "大会邀请了近300名学者[1]。", "cited": [{"snippet": passage}]},
-        {"id": "q2", "ok": False, "answer": "大会在300名学者中举行[1]。", "cited": [{"snippet": passage}]},
-        {"id": "q3", "ok": False, "answer": "In Ningbo [1].", "cited": [{"snippet": passage}]},  # English: skipped
-    ]}, ensure_ascii=False), encoding="utf-8")
-    left_out.write_text(json.dumps({"gold_left_out": True, "answers": [
-        {"id": "q2", "ok": False, "answer": "大会在学者中举行[1]。", "cited": [{"snippet": passage}]},
-        {"id": "q1", "ok": False, "answer": "文章中没有找到这个问题的答案。", "cited": []},  # refused: not judged
-    ]}, ensure_ascii=False), encoding="utf-8")
+    normal = _write_run(tmp_path / "run.json", passage, [
+        ("q1", True, "大会邀请了近300名学者[1]。"), ("q2", False, "大会在300名学者中举行[1]。"),
+        ("q3", False, "In Ningbo [1].")])  # English: skipped
+    left_out = _write_run(tmp_path / "run_lo.json", passage, [
+        ("q2", False, "大会在学者中举行[1]。"),
+        ("q1", False, "文章中没有找到这个问题的答案。")], gold_left_out=True)  # refused: not judged
     seen = []
 
     def yes(model, messages, settings, lock):  # the claim check says no to what the passage does not say
@@ -339,11 +341,8 @@ def test_bench_checks_asks_the_check_in_the_question_language_when_told(tmp_path
     _, questions = _write_set(tmp_path, [], [{"id": "q1", "question": "大会邀请了多少名学者?"},
                                             {"id": "q2", "question": "大会には何人の学者が招かれましたか?"}])
     passage = "本次大会邀请了近300名学者。"
-    run = tmp_path / "run.json"
-    run.write_text(json.dumps({"answers": [
-        {"id": "q1", "ok": True, "answer": "大会邀请了近300名学者[1]。", "cited": [{"snippet": passage}]},
-        {"id": "q2", "ok": True, "answer": "大会には300名近くの学者が招かれました[1]。", "cited": [{"snippet": passage}]},
-    ]}, ensure_ascii=False), encoding="utf-8")
+    run = _write_run(tmp_path / "run.json", passage, [("q1", True, "大会邀请了近300名学者[1]。"),
+                                                       ("q2", True, "大会には300名近くの学者が招かれました[1]。")])
     seen = []
     monkeypatch.setattr(adapters, "yes_probability", lambda model, messages, settings, lock: seen.append(messages) or 0.5)
     result = bench_checks([run], [questions], floors=(0.6,), chat_model=object(), checks=("own",))["run.json"]
@@ -358,11 +357,8 @@ def test_bench_novel_judges_an_english_answer_by_the_dictionary(tmp_path):
     _, questions = _write_set(tmp_path, [], [{"id": "q1", "question": "Who took the ball from Newton?"},
                                             {"id": "q2", "question": "How many points did the defense give up?"}])
     passage = "黑豹队的防守只丢了308分。沃德从牛顿手中抢断了球。"
-    run = tmp_path / "run.json"
-    run.write_text(json.dumps({"answers": [
-        {"id": "q1", "ok": False, "answer": "It was Michael Jordan [1].", "cited": [{"snippet": passage}]},
-        {"id": "q2", "ok": True, "answer": "The defense surrendered 308 points [1].", "cited": [{"snippet": passage}]},
-    ]}, ensure_ascii=False), encoding="utf-8")
+    run = _write_run(tmp_path / "run.json", passage, [("q1", False, "It was Michael Jordan [1]."),
+                                                       ("q2", True, "The defense surrendered 308 points [1].")])
     result = bench_novel([run], [questions])["run.json"]
     assert result["judged"] == 2 and result["floor_0.34"] == {"refused": 1, "of_them_right": 0}
 
