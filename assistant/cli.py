@@ -403,10 +403,11 @@ def bench_checks(runs: List[Path] = typer.Argument(..., exists=True, dir_okay=Fa
     replayed on recorded runs' Chinese and Japanese answers: per floor, the right, wrong and left-out answers
     each would refuse."""
     force_offline()
-    from .bench.refusals import bench_checks as run
+    from .bench.refusals import CHECKS, bench_checks as run
 
-    if unknown := set(check) - {"answer", "claim", "own"}:
-        raise typer.BadParameter(f"unknown check {', '.join(sorted(unknown))}: use answer, claim or own", param_hint="--check")
+    if unknown := set(check) - set(CHECKS):
+        raise typer.BadParameter(f"unknown check {', '.join(sorted(unknown))}: use {', '.join(CHECKS[:-1])} or {CHECKS[-1]}",
+                                 param_hint="--check")
     _print_json(run(list(runs), list(questions), checks=tuple(check)))
 
 

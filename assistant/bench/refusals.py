@@ -71,6 +71,10 @@ def bench_novel(runs: list[Path], questions: list[Path], floors=(0.1, 0.2, 0.25,
     return out
 
 
+# the model checks bench_checks can replay: the names its `checks` takes (the keys of its prompts)
+CHECKS = ("answer", "claim", "own")
+
+
 def bench_checks(runs: list[Path], questions: list[Path], floors=(0.2, 0.25, 0.3, 0.35, 0.4, 0.5),
                  settings=None, chat_model=None, checks=("answer", "claim")) -> dict:
     """The model's two checks (answering.prompts.verify_messages, the answer to the question; claim_messages,
