@@ -101,6 +101,13 @@ def test_common_words_have_their_dictionary_english_and_names_none():
     # a foreign name the passage transliterates, spelt by sound (Prizy ~ 普利兹 pulizi: p-l-s both)
     ("He works for Prizy Technology Co., Ltd. [1].", "普利兹科技有限公司业务发展协调员海基·佩尔科",
      "He works for Prizy (普利兹) Technology Co., Ltd. [1]."),
+    # an r after a vowel is silent where Chinese transliterates it (Marconi ~ 马可尼: m-k-n, Martin ~ 马丁)
+    ("Guglielmo Marconi made the first transmission [1].", "1901 年，古列尔莫·马可尼首次完成了跨大西洋无线电传输",
+     "Guglielmo Marconi (马可尼) made the first transmission [1]."),
+    ("Trevor Martin played the role [1].", "20世纪70年代初，特雷弗·马丁在演出中扮演了一个角色。",
+     "Trevor Martin (马丁) played the role [1]."),
+    ("The logo was designed by Pittard Sullivan [1].", "该网络开始使用由 皮塔德·沙利文 设计的极简主义图形标识",
+     "The logo was designed by Pittard Sullivan (皮塔德沙利文) [1]."),
     # ... but not a short English word, nor a name the passage does not hold
     ("Three sacks were made [1].", "多尔完成了擒杀。", "Three sacks were made [1]."),
     ("John Elway made the sack [1].", "卡万·肖特完成了擒杀。", "John Elway made the sack [1]."),

@@ -140,8 +140,12 @@ _PINYIN_SOUNDS = (("zh", "j"), ("ch", "j"), ("sh", "s"), ("x", "s"), ("q", "j"),
 
 
 def english_skeleton(spelling: str) -> str:
-    """The consonants of a Latin spelling, sounds that Chinese transliteration merges written alike."""
+    """The consonants of a Latin spelling, sounds that Chinese transliteration merges written alike, an r after
+    a vowel and before no vowel left out: transliteration follows the sound, where it is silent (Marconi →
+    马可尼, Martin → 马丁, Norman → 诺曼). `assistant bench names-en` (XQuAD en→zh): glossed right .300 → .322,
+    wrong .009 → .004, absent names glossed .009 either way; CMRC's Chinese names .995 / .004 either way."""
     key = re.sub(r"[^a-z]", "", spelling.lower())
+    key = re.sub(r"(?<=[aeiou])r(?![aeiouy])", "", key)
     for sound, alike in _EN_SOUNDS:
         key = re.sub(sound, alike, key)
     return re.sub(r"[aeiouy]", "", re.sub(r"([a-z])\1+", r"\1", key))
