@@ -107,7 +107,7 @@ def test_common_words_have_their_dictionary_english_and_names_none():
     ("Trevor Martin played the role [1].", "20世纪70年代初，特雷弗·马丁在演出中扮演了一个角色。",
      "Trevor Martin (马丁) played the role [1]."),
     ("The logo was designed by Pittard Sullivan [1].", "该网络开始使用由 皮塔德·沙利文 设计的极简主义图形标识",
-     "The logo was designed by Pittard Sullivan (皮塔德沙利文) [1]."),
+     "The logo was designed by Pittard Sullivan (皮塔德·沙利文) [1]."),  # as the passage writes it, dot kept
     # ... but not a short English word, nor a name the passage does not hold
     ("Three sacks were made [1].", "多尔完成了擒杀。", "Three sacks were made [1]."),
     ("John Elway made the sack [1].", "卡万·肖特完成了擒杀。", "John Elway made the sack [1]."),

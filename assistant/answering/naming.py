@@ -236,11 +236,19 @@ def gloss_english_names(text: str, snippets: Sequence[str], source: str = "") ->
                         best = (hit[0], end, hit[1])
             if best and fold(best[2]) not in _DOTS.sub("", fold(text)):  # 尤卡·莫拉讷恩 is glossed already
                 found.append((best[1], best[2]))
+    written = "\n".join(snippets)
     for end, original in sorted(found, reverse=True):
-        text = f"{text[:end]} ({original}){text[end:]}"
+        text = f"{text[:end]} ({_as_written(original, written)}){text[end:]}"
     # the model's own "范宇斌 (范宇斌)" became "Fan Yubin (范宇斌) (范宇斌)", and its "(黄克強)" beside the
     # passage's 黃克強 "(黄克強) (黃克強)": one original is enough
     return _NEXT_BRACKETS.sub(_one_original, text)
+
+
+def _as_written(stretch: str, passages: str) -> str:
+    """A name's original as the passages write it: the matchers read stretches without a name's dots, and
+    皮塔德沙利文 is 皮塔德·沙利文 in the article, where a reader checking the answer looks for it."""
+    m = re.search("[·・]?".join(map(re.escape, stretch)), passages)
+    return m.group() if m else stretch
 
 
 def _one_original(m: re.Match) -> str:
