@@ -4,8 +4,11 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
-# llama-cpp-python is source-only on PyPI: build its wheel once into a cache outside the repo.
-WHEELS ?= $(HOME)/.cache/assistant/wheels
+# llama-cpp-python is source-only on PyPI: build its wheel once into a cache outside the repo, with the CPU code
+# built for every x86 generation, the best one for the machine loaded at run time (assistant.llm.adapters.
+# load_cpu_backend): AVX-512 where the CPU has it, AVX2 or older where not, from the same wheel.
+WHEELS ?= $(HOME)/.cache/assistant/wheels/cpu-variants
+LLAMA_CMAKE := -DGGML_NATIVE=OFF -DGGML_BACKEND_DL=ON -DGGML_CPU_ALL_VARIANTS=ON
 LLAMA_VERSION := 0.3.36
 TORCH_WHEELS := $(wildcard /opt/wheels)
 FIND_LINKS := --find-links $(WHEELS) $(if $(TORCH_WHEELS),--find-links /opt/wheels)
@@ -15,14 +18,16 @@ STAMP := $(VENV)/.installed
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml requirements.lock
+$(STAMP): pyproject.toml requirements.lock Makefile
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --disable-pip-version-check -q $(FIND_LINKS) torch==2.13.0
 	@ls $(WHEELS)/llama_cpp_python-$(LLAMA_VERSION)-*.whl >/dev/null 2>&1 || { \
-	  echo "Building llama-cpp-python $(LLAMA_VERSION) from source (once, ~5 min)"; \
-	  mkdir -p $(WHEELS) && CMAKE_ARGS="-DGGML_NATIVE=OFF" $(PIP) wheel --disable-pip-version-check -q \
-	    --no-deps -w $(WHEELS) llama-cpp-python==$(LLAMA_VERSION); }
+	  echo "Building llama-cpp-python $(LLAMA_VERSION) from source (once, ~10 min)"; \
+	  mkdir -p $(WHEELS) && CMAKE_ARGS="$(LLAMA_CMAKE)" $(PIP) wheel --disable-pip-version-check -q \
+	    --no-cache-dir --no-deps -w $(WHEELS) llama-cpp-python==$(LLAMA_VERSION); }
 	$(PIP) install --disable-pip-version-check -q $(FIND_LINKS) "llama-cpp-python[server]==$(LLAMA_VERSION)" -r requirements.lock
+	@# a venv holding an earlier build of the same version keeps it unless told: install the cached wheel over it
+	$(PIP) install --disable-pip-version-check -q --no-deps --force-reinstall $(WHEELS)/llama_cpp_python-$(LLAMA_VERSION)-*.whl
 	$(PIP) install --disable-pip-version-check -q --no-deps -e .
 	touch $(STAMP)
 

@@ -27,7 +27,7 @@ def chroma_command(path: Path, port: int) -> list[str]:
 
 
 def llama_command(gguf: Path, port: int, n_ctx: int = 4096, n_threads: int = 2) -> list[str]:
-    return [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", HOST, "--port", str(port),
+    return [sys.executable, "-m", "assistant.llm.server", "--model", str(gguf), "--host", HOST, "--port", str(port),
             "--n_ctx", str(n_ctx), "--n_threads", str(n_threads)]
 
 
