@@ -202,7 +202,7 @@ def test_real_report_assembles_and_loads_both_models(bundled):
     print("\nmodel report:", json.dumps(report, ensure_ascii=False))
     assert report["llm"]["size_bytes"] == gguf.SIZE and report["llm"]["checksum"] == "ok"
     assert report["embedder"]["checksum"] == "ok" and report["embedder"]["load_seconds"] > 0
-    assert report["llm"]["load_seconds"] > 0
+    assert report["llm"]["load_seconds"] > 0 and "AVX2" in report["llm"]["cpu"].split()
 
 
 @pytest.mark.slow
@@ -340,7 +340,7 @@ def test_llama_cpp_runs_the_cpu_code_built_for_this_cpu(bundled):
     this CPU can, AVX-512 where it has it (1.4x faster prompt reading here than the AVX2 build), AVX2 where not."""
     import llama_cpp
 
-    from assistant.llm.adapters import time_load
+    from assistant.llm.adapters import cpu_features, time_load
     from assistant.provision.models import ensure_llm
 
     flags = _cpu_flags()
@@ -348,6 +348,6 @@ def test_llama_cpp_runs_the_cpu_code_built_for_this_cpu(bundled):
         pytest.skip("not an x86 CPU with AVX2 (no /proc/cpuinfo flags)")
     assert time_load(ensure_llm(Settings(), progress=False), 2) > 0
     info = llama_cpp.llama_print_system_info().decode()
-    assert "AVX2 = 1" in info
+    assert "AVX2 = 1" in info and "AVX2" in cpu_features().split()
     if {"avx512f", "avx512cd", "avx512vl", "avx512dq", "avx512bw"} <= flags:
-        assert "AVX512 = 1" in info, info
+        assert "AVX512 = 1" in info and "AVX512" in cpu_features().split(), info

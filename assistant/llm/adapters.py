@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 import time
 import warnings
@@ -414,6 +415,14 @@ def _remote_yes(model, messages) -> float | None:
             return share
     word = str(reply.content).strip().lower()
     return 1.0 if word.startswith("yes") else 0.0 if word.startswith("no") else None
+
+
+def cpu_features() -> str:
+    """The instruction sets llama.cpp's loaded CPU code uses ("AVX2 AVX512 AVX512_VNNI …"), as it reports them."""
+    import llama_cpp
+
+    info = llama_cpp.llama_print_system_info().decode(errors="replace")
+    return " ".join(re.findall(r"\b(AVX\w*|FMA|F16C|S?SSE\w*|AMX\w*) = 1", info))
 
 
 def time_load(path, n_threads: int) -> float:

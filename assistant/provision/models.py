@@ -185,6 +185,9 @@ def _llm_report(settings: Settings, load: bool, verify: bool) -> dict:
     info = {"path": str(path), "size_bytes": _dir_size(path), "checksum": checksum, "load_seconds": None}
     if load:
         info["load_seconds"] = _time_llama(path, settings)
+        from ..llm.adapters import cpu_features
+
+        info["cpu"] = cpu_features()  # what llama.cpp runs on this CPU: AVX512 … where it has it
     return info
 
 
