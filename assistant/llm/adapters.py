@@ -37,6 +37,7 @@ def build_chat_model(settings: Settings):
 
 
 _BACKENDS_LOADED = False
+_BACKENDS_LOCK = threading.Lock()
 
 
 def load_cpu_backend() -> str:
@@ -50,15 +51,21 @@ def load_cpu_backend() -> str:
     loaded from there, into the libggml that libllama itself links. Returns the folder loaded from, "" when
     there was nothing to load (a build with its CPU code linked in, as llama-cpp-python builds by default)."""
     global _BACKENDS_LOADED
-    if _BACKENDS_LOADED:
-        return ""
+    with _BACKENDS_LOCK:  # a second caller waits until the first has loaded them, then has nothing to do
+        if _BACKENDS_LOADED:
+            return ""
+        folder = _load_cpu_libraries()
+        _BACKENDS_LOADED = True
+        return folder
+
+
+def _load_cpu_libraries() -> str:
     import ctypes
     from importlib import metadata
     from pathlib import Path
 
     import llama_cpp
 
-    _BACKENDS_LOADED = True
     try:
         files = metadata.files("llama_cpp_python") or []
     except metadata.PackageNotFoundError:
