@@ -36,7 +36,6 @@ def build_chat_model(settings: Settings):
         return _LOCAL[key]
 
 
-_BACKENDS_LOADED = False
 _BACKENDS_LOCK = threading.Lock()
 
 
@@ -50,13 +49,8 @@ def load_cpu_backend() -> str:
     looks for them only beside the Python executable, and pip puts them in site-packages/bin, so they are
     loaded from there, into the libggml that libllama itself links. Returns the folder loaded from, "" when
     there was nothing to load (a build with its CPU code linked in, as llama-cpp-python builds by default)."""
-    global _BACKENDS_LOADED
-    with _BACKENDS_LOCK:  # a second caller waits until the first has loaded them, then has nothing to do
-        if _BACKENDS_LOADED:
-            return ""
-        folder = _load_cpu_libraries()
-        _BACKENDS_LOADED = True
-        return folder
+    with _BACKENDS_LOCK:  # a second caller waits until the first has loaded them, then finds them registered
+        return _load_cpu_libraries()
 
 
 def _load_cpu_libraries() -> str:
@@ -76,7 +70,7 @@ def _load_cpu_libraries() -> str:
     folder = Path(str(found[0].locate())).parent
     ggml = ctypes.CDLL(str(Path(llama_cpp.__file__).parent / "lib" / "libggml.so.0"))  # the one libllama links
     ggml.ggml_backend_reg_count.restype = ctypes.c_size_t
-    if ggml.ggml_backend_reg_count():
+    if ggml.ggml_backend_reg_count():  # loaded already (ggml's registry is the state)
         return ""
     ggml.ggml_backend_load_all_from_path.argtypes = [ctypes.c_char_p]
     from llama_cpp._utils import suppress_stdout_stderr  # ggml names the library it loaded on stderr
